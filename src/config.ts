@@ -1,0 +1,53 @@
+import { DEFAULT_ACCOUNT, parseCredentials, type Credential } from './server/auth.js';
+
+export interface StrataConfig {
+  host: string;
+  port: number;
+  dataDir: string;
+  inMemory: boolean;
+  credentials: Credential[];
+  /** Accept well-formed signatures from unknown keys (default: on when bound to loopback). */
+  permissiveAuth: boolean;
+  ttlSweepSeconds: number;
+}
+
+/** Every option, its environment variable and its default: the one table `strata serve --help` prints. */
+export const OPTIONS = [
+  { flag: 'host', env: 'STRATA_HOST', def: '127.0.0.1', help: 'address to bind (loopback unless told otherwise)' },
+  { flag: 'port', env: 'STRATA_PORT', def: '4566', help: 'port for every protocol (DynamoDB, S3, RDS, console)' },
+  { flag: 'data-dir', env: 'STRATA_DATA_DIR', def: '.strata-data', help: 'directory holding the embedded store' },
+  { flag: 'in-memory', env: 'STRATA_IN_MEMORY', def: 'false', help: 'keep everything in memory (nothing survives a restart)' },
+  { flag: 'credentials', env: 'STRATA_CREDENTIALS', def: `test:test:${DEFAULT_ACCOUNT}`, help: 'accepted keys: ACCESS_KEY:SECRET[:ACCOUNT],...' },
+  { flag: 'auth', env: 'STRATA_AUTH', def: '', help: 'strict | permissive (default: permissive on loopback, strict otherwise)' },
+  { flag: 'ttl-sweep-seconds', env: 'STRATA_TTL_SWEEP_SECONDS', def: '30', help: 'how often expired TTL items are deleted' },
+] as const;
+
+export type OptionValues = Partial<Record<(typeof OPTIONS)[number]['flag'], string | boolean>>;
+
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
+}
+
+/** Flags win over environment variables, which win over defaults. */
+export function resolveConfig(flags: OptionValues, env: NodeJS.ProcessEnv = process.env): StrataConfig {
+  const get = (flag: (typeof OPTIONS)[number]['flag']): string => {
+    const o = OPTIONS.find((x) => x.flag === flag)!;
+    const v = flags[flag];
+    if (v !== undefined) return String(v);
+    return env[o.env] ?? o.def;
+  };
+  const host = get('host');
+  const auth = get('auth');
+  if (auth && auth !== 'strict' && auth !== 'permissive') throw new Error(`--auth must be strict or permissive, not "${auth}"`);
+  const port = Number(get('port'));
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`bad port "${get('port')}"`);
+  return {
+    host,
+    port,
+    dataDir: get('data-dir'),
+    inMemory: get('in-memory') === 'true',
+    credentials: parseCredentials(get('credentials')),
+    permissiveAuth: auth ? auth === 'permissive' : isLoopback(host),
+    ttlSweepSeconds: Number(get('ttl-sweep-seconds')),
+  };
+}

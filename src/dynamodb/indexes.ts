@@ -1,0 +1,100 @@
+import type { IndexEntry, IndexKey } from '../storage/store.js';
+import { itemSize } from './values.js';
+import { indexKeyOf, refOf } from './keys.js';
+import type { DynamoService, LoadedTable } from './service.js';
+import { keyShapeOf, tableKeyShape, type IndexState, type KeyShape, type TableState } from './table-state.js';
+import type { Item } from './types.js';
+
+const BACKFILL_CHUNK = 1000;
+
+export interface IndexPlan {
+  name: string;
+  state: IndexState;
+  shape: KeyShape;
+}
+
+/** The table's secondary indexes with their key shapes, computed once per table state. */
+const plans = new WeakMap<TableState, IndexPlan[]>();
+
+export function indexPlans(state: TableState): IndexPlan[] {
+  let p = plans.get(state);
+  if (!p) {
+    p = [...state.GlobalSecondaryIndexes, ...state.LocalSecondaryIndexes].map((i) => ({
+      name: i.IndexName,
+      state: i,
+      shape: keyShapeOf(i.KeySchema, state.AttributeDefinitions),
+    }));
+    plans.set(state, p);
+  }
+  return p;
+}
+
+/** The item as an index stores it: its projection. */
+export function projectForIndex(item: Item, plan: IndexPlan, table: KeyShape): Item {
+  const proj = plan.state.Projection;
+  if (proj.ProjectionType === 'ALL') return item;
+  const keep = new Set([table.hash.name, plan.shape.hash.name]);
+  if (table.range) keep.add(table.range.name);
+  if (plan.shape.range) keep.add(plan.shape.range.name);
+  if (proj.ProjectionType === 'INCLUDE') for (const a of proj.NonKeyAttributes ?? []) keep.add(a);
+  const out: Item = {};
+  for (const k of Object.keys(item)) if (keep.has(k)) out[k] = item[k]!;
+  return out;
+}
+
+/** Index entries to delete and to put when a key's image goes from oldItem to newItem. */
+export function indexChanges(state: TableState, oldItem: Item | undefined, newItem: Item | undefined): { deletes: IndexKey[]; puts: IndexEntry[] } {
+  const deletes: IndexKey[] = [];
+  const puts: IndexEntry[] = [];
+  const plansList = indexPlans(state);
+  if (plansList.length === 0) return { deletes, puts };
+  const table = tableKeyShape(state);
+  for (const plan of plansList) {
+    if (plan.state.IndexStatus === 'DELETING') continue;
+    const before = oldItem ? indexKeyOf(oldItem, plan.shape) : undefined;
+    const after = newItem ? indexKeyOf(newItem, plan.shape) : undefined;
+    if (before && (!after || before.ih !== after.ih || !before.ipk.equals(after.ipk) || !before.isk.equals(after.isk))) {
+      deletes.push({ index: plan.name, ...before });
+    }
+    if (after && newItem) {
+      const projected = projectForIndex(newItem, plan, table);
+      puts.push({ index: plan.name, ...after, json: JSON.stringify(projected), size: itemSize(projected) });
+    }
+  }
+  return { deletes, puts };
+}
+
+/** Builds a new GSI from the table's current items in the background, then marks it ACTIVE. */
+export function backfillIndex(svc: DynamoService, table: LoadedTable, indexName: string): void {
+  const shape = tableKeyShape(table.state);
+  let after: { h: number; pk: Buffer; sk: Buffer } | undefined;
+  const step = (): void => {
+    const current = svc.loadByUid(table.uid);
+    const plan = current && indexPlans(current.state).find((p) => p.name === indexName);
+    if (!current || !plan) return;
+    const page = svc.store.readRange({ table: table.uid, forward: true, after, limit: BACKFILL_CHUNK });
+    const entries = [];
+    for (const row of page.items) {
+      const item = JSON.parse(row.json!) as Item;
+      const k = indexKeyOf(item, plan.shape);
+      if (!k) continue;
+      const projected = projectForIndex(item, plan, shape);
+      const ref = refOf(table.uid, item, shape);
+      entries.push({ index: indexName, ...k, json: JSON.stringify(projected), size: itemSize(projected), h: ref.h, pk: ref.pk, sk: ref.sk });
+    }
+    svc.store.putIndexEntries(table.uid, entries);
+    const last = page.items[page.items.length - 1];
+    if (page.truncated && last) {
+      after = { h: last.h, pk: last.pk, sk: last.sk };
+      setImmediate(step);
+      return;
+    }
+    const g = current.state.GlobalSecondaryIndexes.find((i) => i.IndexName === indexName);
+    if (g) {
+      g.IndexStatus = 'ACTIVE';
+      delete g.Backfilling;
+      svc.saveState(current);
+    }
+  };
+  setImmediate(step);
+}

@@ -1,0 +1,267 @@
+import { validation } from '../server/errors.js';
+import { RawJson } from '../server/json-protocol.js';
+import type { RequestContext } from '../server/request-context.js';
+import { encodeKeyValue, partitionHash } from '../storage/key-codec.js';
+import type { IndexItem, KeyBound, StoredItem } from '../storage/store.js';
+import { consumed, readUnits } from './capacity.js';
+import { ConstraintChecker } from './constraints.js';
+import { assertAllUsed, evaluateCondition, parseCondition, parseKeyCondition, type ExpressionContext, type KeyCondition } from './expressions/index.js';
+import { expressionContext, projectionOf } from './items.js';
+import { positionOf, refOf, validateKey, wireIndexKey, wireKey } from './keys.js';
+import { normalizeItem } from './normalize.js';
+import type { DynamoService, LoadedTable } from './service.js';
+import { findIndex, keyShapeOf, tableKeyShape, type KeyShape } from './table-state.js';
+import type { Item } from './types.js';
+
+/** DynamoDB stops a Query or Scan page once it has read 1 MB. */
+export const PAGE_BYTES = 1024 * 1024;
+const HASH_SPACE = 2 ** 32;
+
+type Input = Record<string, unknown>;
+
+interface ReadPlan {
+  table: LoadedTable;
+  tableShape: KeyShape;
+  index?: { name: string; shape: KeyShape; global: boolean; projectionAll: boolean; attrs?: Set<string> };
+  filter?: (item: Item) => boolean;
+  projection?: (item: Item) => Item;
+  countOnly: boolean;
+  /** LSI reads of attributes outside the index projection fetch the table item. */
+  fetchFromTable: boolean;
+}
+
+function readChecks(input: Input, c: ConstraintChecker): void {
+  c.tableNameOrArn(input.TableName);
+  c.range(input.Limit, 'limit', 1);
+  c.oneOf(input.Select, 'select', ['ALL_ATTRIBUTES', 'ALL_PROJECTED_ATTRIBUTES', 'SPECIFIC_ATTRIBUTES', 'COUNT']);
+  c.oneOf(input.ReturnConsumedCapacity, 'returnConsumedCapacity', ['INDEXES', 'TOTAL', 'NONE']);
+  if (input.IndexName !== undefined) {
+    const n = String(input.IndexName);
+    if (n.length < 3) c.fail(n, 'indexName', 'Member must have length greater than or equal to 3');
+    if (n.length > 255) c.fail(n, 'indexName', 'Member must have length less than or equal to 255');
+    if (!/^[a-zA-Z0-9_.-]+$/.test(n)) c.fail(n, 'indexName', 'Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+');
+  }
+}
+
+function planRead(svc: DynamoService, rc: RequestContext, input: Input, ctx: ExpressionContext): ReadPlan {
+  const table = svc.requireTable(rc, input.TableName as string);
+  const tableShape = tableKeyShape(table.state);
+  const hasProjection = input.ProjectionExpression !== undefined || input.AttributesToGet !== undefined;
+  if (input.Select === 'SPECIFIC_ATTRIBUTES' && !hasProjection) {
+    throw validation('One or more parameter values were invalid: Must specify the AttributesToGet or ProjectionExpression when choosing to get SPECIFIC_ATTRIBUTES');
+  }
+  if (hasProjection && input.Select !== undefined && input.Select !== 'SPECIFIC_ATTRIBUTES') {
+    throw validation(`One or more parameter values were invalid: Cannot specify the AttributesToGet or ProjectionExpression when choosing to get ${String(input.Select)}`);
+  }
+  let index: ReadPlan['index'];
+  let fetchFromTable = false;
+  if (input.IndexName !== undefined) {
+    const found = findIndex(table.state, input.IndexName as string);
+    if (!found) throw validation(`The table does not have the specified index: ${String(input.IndexName)}`);
+    if (found.global && input.ConsistentRead === true) throw validation('Consistent reads are not supported on global secondary indexes');
+    const proj = found.index.Projection;
+    const projectionAll = proj.ProjectionType === 'ALL';
+    if (input.Select === 'ALL_ATTRIBUTES' && !projectionAll) {
+      if (found.global) {
+        throw validation(`One or more parameter values were invalid: Select type ALL_ATTRIBUTES is not supported for global secondary index ${found.index.IndexName} because its projection type is not ALL`);
+      }
+      fetchFromTable = true;
+    }
+    index = { name: found.index.IndexName, shape: keyShapeOf(found.index.KeySchema, table.state.AttributeDefinitions), global: found.global, projectionAll };
+  } else if (input.Select === 'ALL_PROJECTED_ATTRIBUTES') {
+    throw validation('One or more parameter values were invalid: Select type ALL_PROJECTED_ATTRIBUTES is supported only for index queries');
+  }
+  let filter: ReadPlan['filter'];
+  if (typeof input.FilterExpression === 'string') {
+    const cond = parseCondition(input.FilterExpression, ctx, 'FilterExpression');
+    filter = (item) => evaluateCondition(cond, item);
+  }
+  const projection = projectionOf(input, ctx);
+  if (index && !index.global && !index.projectionAll && (projection || filter)) fetchFromTable = true;
+  return { table, tableShape, index, filter, projection, countOnly: input.Select === 'COUNT', fetchFromTable };
+}
+
+interface Row {
+  json: string;
+  size: number;
+  lastKey: () => Item;
+}
+
+/** Applies filter / projection to a page of rows and writes the response (raw JSON when nothing changes items). */
+function respond(svc: DynamoService, plan: ReadPlan, input: Input, rows: Row[], truncated: boolean): unknown {
+  const last = rows[rows.length - 1];
+  const lek = truncated && last ? last.lastKey() : undefined;
+  let bytes = 0;
+  for (const r of rows) bytes += r.size;
+  const cc = consumed(plan.table.state, input.ReturnConsumedCapacity, readUnits(bytes, input.ConsistentRead === true), 'read');
+  const resolve = (r: Row): string => r.json;
+  if (!plan.filter && !plan.projection && !plan.countOnly && !cc) {
+    let text = '{"Items":[';
+    for (let i = 0; i < rows.length; i++) text += (i ? ',' : '') + resolve(rows[i]!);
+    text += `],"Count":${rows.length},"ScannedCount":${rows.length}`;
+    if (lek) text += `,"LastEvaluatedKey":${JSON.stringify(lek)}`;
+    return new RawJson(text + '}');
+  }
+  const items: Item[] = [];
+  for (const r of rows) {
+    const item = JSON.parse(resolve(r)) as Item;
+    if (plan.filter && !plan.filter(item)) continue;
+    items.push(plan.projection ? plan.projection(item) : item);
+  }
+  const out: Record<string, unknown> = {};
+  if (!plan.countOnly) out.Items = items;
+  out.Count = items.length;
+  out.ScannedCount = rows.length;
+  if (lek) out.LastEvaluatedKey = lek;
+  if (cc) out.ConsumedCapacity = cc;
+  return out;
+}
+
+function tableRows(plan: ReadPlan, items: StoredItem[]): Row[] {
+  return items.map((s) => ({ json: s.json!, size: s.size, lastKey: () => wireKey(s, plan.tableShape) }));
+}
+
+function indexRows(svc: DynamoService, plan: ReadPlan, items: IndexItem[]): Row[] {
+  const idx = plan.index!;
+  return items.map((e) => {
+    let json = e.json;
+    if (plan.fetchFromTable) {
+      const full = svc.store.getItem({ table: plan.table.uid, h: e.h, pk: e.pk, sk: e.sk });
+      if (full?.json) json = full.json;
+    }
+    return { json, size: e.size, lastKey: () => wireIndexKey(e, plan.tableShape, idx.shape) };
+  });
+}
+
+function keyBounds(cond: KeyCondition, shape: KeyShape): { low?: KeyBound; high?: KeyBound } {
+  const r = cond.range;
+  if (!r || !shape.range) return {};
+  const enc = (i: number) => encodeKeyValue(shape.range!.type, r.values[i]!);
+  switch (r.op) {
+    case '=': return { low: { value: enc(0), inclusive: true }, high: { value: enc(0), inclusive: true } };
+    case '<': return { high: { value: enc(0), inclusive: false } };
+    case '<=': return { high: { value: enc(0), inclusive: true } };
+    case '>': return { low: { value: enc(0), inclusive: false } };
+    case '>=': return { low: { value: enc(0), inclusive: true } };
+    case 'BETWEEN': return { low: { value: enc(0), inclusive: true }, high: { value: enc(1), inclusive: true } };
+    case 'begins_with': {
+      const prefix = enc(0);
+      const upper = prefixSuccessor(prefix);
+      return { low: { value: prefix, inclusive: true }, high: upper ? { value: upper, inclusive: false } : undefined };
+    }
+    default:
+      return {};
+  }
+}
+
+/** The smallest byte string greater than every string that starts with prefix (none if all 0xff). */
+function prefixSuccessor(prefix: Buffer): Buffer | undefined {
+  let end = prefix.length;
+  while (end > 0 && prefix[end - 1] === 0xff) end--;
+  if (end === 0) return undefined;
+  const out = Buffer.from(prefix.subarray(0, end));
+  out[end - 1]! += 1;
+  return out;
+}
+
+export function query(svc: DynamoService, rc: RequestContext, input: Input): unknown {
+  const c = new ConstraintChecker();
+  readChecks(input, c);
+  c.throwIfAny();
+  if (typeof input.KeyConditionExpression !== 'string') {
+    if (input.KeyConditions !== undefined) throw validation('KeyConditions is not supported by Strata; use KeyConditionExpression');
+    throw validation('Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.');
+  }
+  const ctx = expressionContext(input);
+  const plan = planRead(svc, rc, input, ctx);
+  const shape = plan.index ? plan.index.shape : plan.tableShape;
+  const types: Record<string, 'S' | 'N' | 'B'> = {};
+  for (const d of plan.table.state.AttributeDefinitions) types[d.AttributeName] = d.AttributeType;
+  const cond = parseKeyCondition(input.KeyConditionExpression, ctx, { hash: shape.hash.name, range: shape.range?.name }, types);
+  assertAllUsed(ctx);
+  const forward = input.ScanIndexForward !== false;
+  const limit = input.Limit as number | undefined;
+  const pk = encodeKeyValue(shape.hash.type, cond.hashValue);
+  const bounds = keyBounds(cond, shape);
+  const start = input.ExclusiveStartKey as Item | undefined;
+  if (plan.index) {
+    const after = start ? indexStart(plan, start) : undefined;
+    const page = svc.store.readIndex({
+      table: plan.table.uid, index: plan.index.name, forward, limit, maxBytes: PAGE_BYTES, after,
+      partition: { ih: partitionHash(pk), ipk: pk, ...bounds },
+    });
+    return respond(svc, plan, input, indexRows(svc, plan, page.items), page.truncated);
+  }
+  let after;
+  if (start) {
+    validateStartKey(start, plan.tableShape);
+    after = positionOf(normalizeItem(start), plan.tableShape);
+  }
+  const page = svc.store.readRange({
+    table: plan.table.uid, forward, limit, maxBytes: PAGE_BYTES, after,
+    partition: { h: partitionHash(pk), pk, ...bounds },
+  });
+  return respond(svc, plan, input, tableRows(plan, page.items), page.truncated);
+}
+
+export function scan(svc: DynamoService, rc: RequestContext, input: Input): unknown {
+  const c = new ConstraintChecker();
+  readChecks(input, c);
+  c.range(input.Segment, 'segment', 0, 999999);
+  c.range(input.TotalSegments, 'totalSegments', 1, 1000000);
+  c.throwIfAny();
+  if (input.Segment !== undefined && input.TotalSegments === undefined) {
+    throw validation('The TotalSegments parameter is required but was not present in the request when Segment parameter is present');
+  }
+  if (input.TotalSegments !== undefined && input.Segment === undefined) {
+    throw validation('The Segment parameter is required but was not present in the request when parameter TotalSegments is present');
+  }
+  if (input.Segment !== undefined && (input.Segment as number) >= (input.TotalSegments as number)) {
+    throw validation(`The Segment parameter is zero-based and must be less than parameter TotalSegments: Segment: ${input.Segment} is not less than TotalSegments: ${input.TotalSegments}`);
+  }
+  const ctx = expressionContext(input);
+  const plan = planRead(svc, rc, input, ctx);
+  assertAllUsed(ctx);
+  let hashRange: [number, number] | undefined;
+  if (input.TotalSegments !== undefined) {
+    const seg = input.Segment as number;
+    const total = input.TotalSegments as number;
+    hashRange = [Math.floor((seg * HASH_SPACE) / total), Math.floor(((seg + 1) * HASH_SPACE) / total)];
+  }
+  const limit = input.Limit as number | undefined;
+  const start = input.ExclusiveStartKey as Item | undefined;
+  if (plan.index) {
+    const after = start ? indexStart(plan, start) : undefined;
+    const page = svc.store.readIndex({ table: plan.table.uid, index: plan.index.name, forward: true, limit, maxBytes: PAGE_BYTES, after, hashRange });
+    return respond(svc, plan, input, indexRows(svc, plan, page.items), page.truncated);
+  }
+  let after;
+  if (start) {
+    validateStartKey(start, plan.tableShape);
+    after = positionOf(normalizeItem(start), plan.tableShape);
+  }
+  const page = svc.store.readRange({ table: plan.table.uid, forward: true, limit, maxBytes: PAGE_BYTES, after, hashRange });
+  return respond(svc, plan, input, tableRows(plan, page.items), page.truncated);
+}
+
+function validateStartKey(start: Item, shape: KeyShape): void {
+  try {
+    validateKey(start, shape);
+  } catch {
+    throw validation('The provided starting key is invalid: The provided key element does not match the schema');
+  }
+}
+
+function indexStart(plan: ReadPlan, start: Item): { ih: number; ipk: Buffer; isk: Buffer; pk: Buffer; sk: Buffer } {
+  const idx = plan.index!;
+  const s = normalizeItem(start);
+  const tableKey: Item = { [plan.tableShape.hash.name]: s[plan.tableShape.hash.name]! };
+  if (plan.tableShape.range) tableKey[plan.tableShape.range.name] = s[plan.tableShape.range.name]!;
+  for (const a of [plan.tableShape.hash, plan.tableShape.range, idx.shape.hash, idx.shape.range]) {
+    if (a && !s[a.name]) throw validation('The provided starting key is invalid: The provided key element does not match the schema');
+  }
+  const ref = refOf(0, tableKey, plan.tableShape);
+  const ipk = encodeKeyValue(idx.shape.hash.type, s[idx.shape.hash.name]!);
+  const isk = idx.shape.range ? encodeKeyValue(idx.shape.range.type, s[idx.shape.range.name]!) : Buffer.alloc(0);
+  return { ih: partitionHash(ipk), ipk, isk, pk: ref.pk, sk: ref.sk };
+}

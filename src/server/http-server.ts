@@ -1,0 +1,70 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { AwsError } from './errors.js';
+import { newRequestId, sendJsonError } from './json-protocol.js';
+
+/** One protocol front-end (DynamoDB JSON, S3 REST, RDS Query, console): claims a request or passes. */
+export interface ProtocolHandler {
+  name: string;
+  /** True when this handler owns the request (decided from method, path and headers only). */
+  claims(req: IncomingMessage): boolean;
+  handle(req: IncomingMessage, res: ServerResponse): Promise<void>;
+}
+
+export async function readBody(req: IncomingMessage, limit = 16 * 1024 * 1024): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    const b = chunk as Buffer;
+    size += b.length;
+    if (size > limit) throw new AwsError('RequestEntityTooLarge', 'Request entity too large', 413);
+    chunks.push(b);
+  }
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+}
+
+export class HttpServer {
+  private readonly server: Server;
+
+  constructor(private readonly handlers: ProtocolHandler[]) {
+    this.server = createServer((req, res) => void this.dispatch(req, res));
+    this.server.keepAliveTimeout = 65_000;
+  }
+
+  private async dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const handler = this.handlers.find((h) => h.claims(req));
+    try {
+      if (!handler) throw new AwsError('UnknownOperationException', '', 400);
+      await handler.handle(req, res);
+    } catch (e) {
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      const err = e instanceof AwsError ? e : internalError(e);
+      sendJsonError(res, err, newRequestId());
+    }
+  }
+
+  listen(port: number, host: string): Promise<AddressInfo> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, host, () => {
+        this.server.off('error', reject);
+        resolve(this.server.address() as AddressInfo);
+      });
+    });
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeIdleConnections();
+    });
+  }
+}
+
+export function internalError(e: unknown): AwsError {
+  console.error('internal error:', e);
+  return new AwsError('InternalServerError', 'Internal server error', 500);
+}

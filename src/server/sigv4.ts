@@ -1,0 +1,193 @@
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { AwsError } from './errors.js';
+
+/** What a parsed Authorization header (or presigned query) says about the signer. */
+export interface SignatureInfo {
+  accessKeyId: string;
+  date: string; // yyyymmdd
+  region: string;
+  service: string;
+  signedHeaders: string[];
+  signature: string;
+  amzDate: string; // yyyymmddThhmmssZ
+  /** True for query-string (presigned) authentication. */
+  presigned: boolean;
+  expiresSeconds?: number;
+}
+
+export interface SignedRequest {
+  method: string;
+  /** Raw path as received (already URI-encoded by the client). */
+  path: string;
+  /** Raw query string without '?'. */
+  query: string;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+}
+
+const MAX_SKEW_MS = 15 * 60 * 1000;
+
+export function missingToken(): AwsError {
+  return new AwsError('MissingAuthenticationTokenException', 'Request is missing Authentication Token', 400);
+}
+
+/** Parses AWS4-HMAC-SHA256 credentials from the Authorization header or the query string. */
+export function parseSignature(req: SignedRequest): SignatureInfo {
+  const auth = header(req.headers, 'authorization');
+  if (auth !== undefined) return parseAuthorizationHeader(auth, req);
+  const params = new URLSearchParams(req.query);
+  if (params.get('X-Amz-Algorithm') === 'AWS4-HMAC-SHA256') {
+    const cred = params.get('X-Amz-Credential') ?? '';
+    const scope = parseScope(cred);
+    return {
+      ...scope,
+      signedHeaders: (params.get('X-Amz-SignedHeaders') ?? '').split(';').filter(Boolean),
+      signature: params.get('X-Amz-Signature') ?? '',
+      amzDate: params.get('X-Amz-Date') ?? '',
+      presigned: true,
+      expiresSeconds: Number(params.get('X-Amz-Expires') ?? '0'),
+    };
+  }
+  throw missingToken();
+}
+
+function parseAuthorizationHeader(auth: string, req: SignedRequest): SignatureInfo {
+  if (!auth.startsWith('AWS4-HMAC-SHA256 ')) {
+    throw new AwsError('IncompleteSignatureException', `Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. Authorization=${auth}`, 400);
+  }
+  const fields = new Map<string, string>();
+  for (const part of auth.slice('AWS4-HMAC-SHA256 '.length).split(',')) {
+    const eq = part.indexOf('=');
+    if (eq > 0) fields.set(part.slice(0, eq).trim(), part.slice(eq + 1).trim());
+  }
+  const missing = ['Credential', 'Signature', 'SignedHeaders'].filter((k) => !fields.get(k));
+  if (missing.length > 0) {
+    const list = missing.map((k) => `'${k}'`).join(', ');
+    throw new AwsError('IncompleteSignatureException', `Authorization header requires ${list} parameter${missing.length > 1 ? 's' : ''}. Authorization=${auth}`, 400);
+  }
+  const amzDate = header(req.headers, 'x-amz-date') ?? '';
+  if (!amzDate) {
+    throw new AwsError('IncompleteSignatureException', `Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. Authorization=${auth}`, 400);
+  }
+  return {
+    ...parseScope(fields.get('Credential')!),
+    signedHeaders: fields.get('SignedHeaders')!.split(';'),
+    signature: fields.get('Signature')!,
+    amzDate,
+    presigned: false,
+  };
+}
+
+function parseScope(credential: string): Pick<SignatureInfo, 'accessKeyId' | 'date' | 'region' | 'service'> {
+  const parts = credential.split('/');
+  if (parts.length !== 5 || parts[4] !== 'aws4_request') {
+    throw new AwsError('IncompleteSignatureException', `Credential should be scoped to a valid region. `, 400);
+  }
+  return { accessKeyId: parts[0]!, date: parts[1]!, region: parts[2]!, service: parts[3]! };
+}
+
+export function parseAmzDate(amzDate: string): number {
+  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(amzDate);
+  if (!m) return NaN;
+  return Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!);
+}
+
+function isoBasic(ms: number): string {
+  return new Date(ms).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+}
+
+/** Rejects requests whose signing time is more than 15 minutes from the server's clock. */
+export function checkSkew(info: SignatureInfo, nowMs: number): void {
+  const t = parseAmzDate(info.amzDate);
+  if (Number.isNaN(t)) {
+    throw new AwsError('IncompleteSignatureException', `Date must be in ISO-8601 'basic format'. Got '${info.amzDate}'. See http://en.wikipedia.org/wiki/ISO_8601`, 400);
+  }
+  if (info.presigned) {
+    if (t + (info.expiresSeconds ?? 0) * 1000 < nowMs) throw new AwsError('AccessDenied', 'Request has expired', 403);
+    return;
+  }
+  if (t < nowMs - MAX_SKEW_MS) {
+    throw new AwsError('InvalidSignatureException', `Signature expired: ${info.amzDate} is now earlier than ${isoBasic(nowMs - MAX_SKEW_MS)} (${isoBasic(nowMs)} - 15 min.)`, 400);
+  }
+  if (t > nowMs + MAX_SKEW_MS) {
+    throw new AwsError('InvalidSignatureException', `Signature not yet current: ${info.amzDate} is still later than ${isoBasic(nowMs + MAX_SKEW_MS)} (${isoBasic(nowMs)} + 15 min.)`, 400);
+  }
+}
+
+/** Recomputes the signature with the secret key and compares in constant time. */
+export function signatureMatches(req: SignedRequest, info: SignatureInfo, secretAccessKey: string): boolean {
+  const expected = computeSignature(req, info, secretAccessKey);
+  const a = Buffer.from(expected, 'hex');
+  const b = Buffer.from(info.signature, 'hex');
+  return a.length === b.length && a.length > 0 && timingSafeEqual(a, b);
+}
+
+export function computeSignature(req: SignedRequest, info: SignatureInfo, secretAccessKey: string): string {
+  const scope = `${info.date}/${info.region}/${info.service}/aws4_request`;
+  const canonical = canonicalRequest(req, info);
+  const stringToSign = ['AWS4-HMAC-SHA256', info.amzDate, scope, sha256Hex(canonical)].join('\n');
+  let key: Buffer = hmac(`AWS4${secretAccessKey}`, info.date);
+  key = hmac(key, info.region);
+  key = hmac(key, info.service);
+  key = hmac(key, 'aws4_request');
+  return createHmac('sha256', key).update(stringToSign, 'utf8').digest('hex');
+}
+
+function canonicalRequest(req: SignedRequest, info: SignatureInfo): string {
+  const headers = info.signedHeaders
+    .map((h) => `${h}:${(header(req.headers, h) ?? '').trim().replace(/\s+/g, ' ')}\n`)
+    .join('');
+  let payloadHash: string;
+  if (info.presigned) payloadHash = 'UNSIGNED-PAYLOAD';
+  else payloadHash = header(req.headers, 'x-amz-content-sha256') ?? sha256Hex(req.body);
+  return [req.method, canonicalPath(req.path, info.service), canonicalQuery(req.query, info.presigned), headers, info.signedHeaders.join(';'), payloadHash].join('\n');
+}
+
+/** S3 signs the path as sent; other services normalise and encode each segment twice. */
+function canonicalPath(path: string, service: string): string {
+  if (!path) return '/';
+  if (service === 's3') return path;
+  const segments = path.split('/').map((s) => encodeRfc3986(safeDecode(s)));
+  return segments.map((s) => encodeRfc3986(s)).join('/') || '/';
+}
+
+function canonicalQuery(query: string, presigned: boolean): string {
+  if (!query) return '';
+  const pairs: Array<[string, string]> = [];
+  for (const part of query.split('&')) {
+    if (!part) continue;
+    const eq = part.indexOf('=');
+    const k = safeDecode((eq < 0 ? part : part.slice(0, eq)).replace(/\+/g, ' '));
+    const v = eq < 0 ? '' : safeDecode(part.slice(eq + 1).replace(/\+/g, ' '));
+    if (presigned && k === 'X-Amz-Signature') continue;
+    pairs.push([encodeRfc3986(k), encodeRfc3986(v)]);
+  }
+  pairs.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0));
+  return pairs.map(([k, v]) => `${k}=${v}`).join('&');
+}
+
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
+export function encodeRfc3986(s: string): string {
+  return encodeURIComponent(s).replace(/[!'()*]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase());
+}
+
+function hmac(key: string | Buffer, data: string): Buffer {
+  return createHmac('sha256', key).update(data, 'utf8').digest();
+}
+
+export function sha256Hex(data: string | Buffer): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+export function header(headers: SignedRequest['headers'], name: string): string | undefined {
+  const v = headers[name.toLowerCase()];
+  if (Array.isArray(v)) return v.join(',');
+  return v;
+}

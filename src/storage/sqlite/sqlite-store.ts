@@ -1,0 +1,281 @@
+import Database from 'better-sqlite3';
+import type {
+  IndexEntry, IndexItem, IndexRead, KeyRef, MutationOutcome, RangeRead, RangeResult, Store, StoredItem,
+  StoredTable, TableStats, VersionRead,
+} from '../store.js';
+import { SCHEMA } from './schema.js';
+
+type Row = { h: number; pk: Buffer; sk: Buffer; ts: number; item: string | null; size: number };
+type IndexRow = { ih: number; ipk: Buffer; isk: Buffer; h: number; pk: Buffer; sk: Buffer; item: string; size: number };
+type Statement = Database.Statement<unknown[], unknown>;
+
+const PURGE_CHUNK = 5000;
+
+/**
+ * The embedded backend: one SQLite file per data directory (WAL, synchronous=FULL, so a write is on
+ * disk before it is acknowledged). All versions of a table live in one ordered log keyed
+ * (table, partition hash, pk, sk, commit_ts); "current" and "as of T" are the same ordered pass.
+ */
+export class SqliteStore implements Store {
+  private readonly db: Database.Database;
+  private readonly clock: () => number;
+  private readonly statements = new Map<string, Statement>();
+  private purgeTimer: NodeJS.Timeout | undefined;
+
+  constructor(path: string, clock: () => number) {
+    this.db = new Database(path);
+    this.clock = clock;
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = FULL');
+    this.db.pragma('cache_size = -65536');
+    this.db.pragma('temp_store = MEMORY');
+    this.db.exec(SCHEMA);
+    this.schedulePurge();
+  }
+
+  private stmt(sql: string): Statement {
+    let s = this.statements.get(sql);
+    if (!s) {
+      s = this.db.prepare(sql);
+      this.statements.set(sql, s);
+    }
+    return s;
+  }
+
+  lastCommitTs(): number {
+    let max = 0;
+    const uids = this.stmt('SELECT DISTINCT t FROM versions').pluck().all() as number[];
+    for (const t of uids) {
+      const ts = this.stmt('SELECT max(ts) FROM versions WHERE t = ?').pluck().get(t) as number | null;
+      if (ts !== null && ts > max) max = ts;
+    }
+    return max;
+  }
+
+  createTable(account: string, region: string, name: string, state: string): StoredTable | undefined {
+    const res = this.stmt('INSERT OR IGNORE INTO tables(account, region, name, state) VALUES (?, ?, ?, ?)').run(account, region, name, state);
+    if (res.changes === 0) return undefined;
+    const uid = Number(res.lastInsertRowid);
+    this.stmt('INSERT INTO table_stats(uid, item_count, size_bytes) VALUES (?, 0, 0)').run(uid);
+    return { uid, account, region, name, state };
+  }
+
+  getTable(account: string, region: string, name: string): StoredTable | undefined {
+    return this.stmt('SELECT uid, account, region, name, state FROM tables WHERE account = ? AND region = ? AND name = ?').get(account, region, name) as StoredTable | undefined;
+  }
+
+  getTableByUid(uid: number): StoredTable | undefined {
+    return this.stmt('SELECT uid, account, region, name, state FROM tables WHERE uid = ?').get(uid) as StoredTable | undefined;
+  }
+
+  listTables(account: string, region: string, after: string | undefined, limit: number): string[] {
+    return this.stmt('SELECT name FROM tables WHERE account = ? AND region = ? AND name > ? ORDER BY name LIMIT ?').pluck().all(account, region, after ?? '', limit) as string[];
+  }
+
+  allTables(): StoredTable[] {
+    return this.stmt('SELECT uid, account, region, name, state FROM tables ORDER BY uid').all() as StoredTable[];
+  }
+
+  putTableState(uid: number, state: string): void {
+    this.stmt('UPDATE tables SET state = ? WHERE uid = ?').run(state, uid);
+  }
+
+  deleteTable(uid: number): void {
+    this.db.transaction(() => {
+      this.stmt('DELETE FROM tables WHERE uid = ?').run(uid);
+      this.stmt('DELETE FROM table_stats WHERE uid = ?').run(uid);
+      this.stmt('INSERT OR IGNORE INTO purge_queue(uid) VALUES (?)').run(uid);
+    })();
+    this.schedulePurge();
+  }
+
+  tableStats(uid: number): TableStats {
+    const row = this.stmt('SELECT item_count AS itemCount, size_bytes AS sizeBytes FROM table_stats WHERE uid = ?').get(uid) as TableStats | undefined;
+    return row ?? { itemCount: 0, sizeBytes: 0 };
+  }
+
+  indexStats(uid: number, index: string): TableStats {
+    return this.stmt('SELECT count(*) AS itemCount, coalesce(sum(size), 0) AS sizeBytes FROM index_entries WHERE t = ? AND idx = ?').get(uid, index) as TableStats;
+  }
+
+  getItem(ref: KeyRef, asOf?: number): StoredItem | undefined {
+    const row = (asOf === undefined
+      ? this.stmt('SELECT h, pk, sk, ts, item, size FROM versions WHERE t = ? AND h = ? AND pk = ? AND sk = ? ORDER BY ts DESC LIMIT 1').get(ref.table, ref.h, ref.pk, ref.sk)
+      : this.stmt('SELECT h, pk, sk, ts, item, size FROM versions WHERE t = ? AND h = ? AND pk = ? AND sk = ? AND ts <= ? ORDER BY ts DESC LIMIT 1').get(ref.table, ref.h, ref.pk, ref.sk, asOf)) as Row | undefined;
+    if (!row || row.item === null) return undefined;
+    return toStored(row);
+  }
+
+  mutate<R>(refs: KeyRef[], fn: (current: (StoredItem | undefined)[]) => MutationOutcome<R>): { ts: number; result: R } {
+    return this.db.transaction(() => {
+      const current = refs.map((r) => this.getItem(r));
+      const outcome = fn(current);
+      if (outcome.writes.length === 0) return { ts: 0, result: outcome.result };
+      const ts = this.clock();
+      const insert = this.stmt('INSERT INTO versions(t, h, pk, sk, ts, item, size) VALUES (?, ?, ?, ?, ?, ?, ?)');
+      const delIndex = this.stmt('DELETE FROM index_entries WHERE t = ? AND idx = ? AND ih = ? AND ipk = ? AND isk = ? AND pk = ? AND sk = ?');
+      const putIndex = this.stmt('INSERT OR REPLACE INTO index_entries(t, idx, ih, ipk, isk, h, pk, sk, item, size) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
+      const stats = this.stmt('UPDATE table_stats SET item_count = item_count + ?, size_bytes = size_bytes + ? WHERE uid = ?');
+      for (const w of outcome.writes) {
+        const r = w.ref;
+        const before = this.getItem(r);
+        insert.run(r.table, r.h, r.pk, r.sk, ts, w.json, w.json === null ? 0 : w.size);
+        for (const d of w.indexDeletes) delIndex.run(r.table, d.index, d.ih, d.ipk, d.isk, r.pk, r.sk);
+        for (const p of w.indexPuts) putIndex.run(r.table, p.index, p.ih, p.ipk, p.isk, r.h, r.pk, r.sk, p.json, p.size);
+        const countDelta = (w.json === null ? 0 : 1) - (before ? 1 : 0);
+        const sizeDelta = (w.json === null ? 0 : w.size) - (before ? before.size : 0);
+        if (countDelta !== 0 || sizeDelta !== 0) stats.run(countDelta, sizeDelta, r.table);
+      }
+      return { ts, result: outcome.result };
+    }).immediate();
+  }
+
+  readRange(read: RangeRead): RangeResult {
+    const where: string[] = ['t = ?'];
+    const args: unknown[] = [read.table];
+    if (read.asOf !== undefined) {
+      where.push('ts <= ?');
+      args.push(read.asOf);
+    }
+    if (read.partition) {
+      const p = read.partition;
+      where.push('h = ?', 'pk = ?');
+      args.push(p.h, p.pk);
+      if (p.low) { where.push(p.low.inclusive ? 'sk >= ?' : 'sk > ?'); args.push(p.low.value); }
+      if (p.high) { where.push(p.high.inclusive ? 'sk <= ?' : 'sk < ?'); args.push(p.high.value); }
+      if (read.after) { where.push(read.forward ? 'sk > ?' : 'sk < ?'); args.push(read.after.sk); }
+    } else {
+      if (read.hashRange) { where.push('h >= ?', 'h < ?'); args.push(read.hashRange[0], read.hashRange[1]); }
+      if (read.after) {
+        where.push(read.forward ? '(h, pk, sk) > (?, ?, ?)' : '(h, pk, sk) < (?, ?, ?)');
+        args.push(read.after.h, read.after.pk, read.after.sk);
+      }
+    }
+    const dir = read.forward ? 'ASC' : 'DESC';
+    const sql = `SELECT h, pk, sk, ts, item, size FROM versions WHERE ${where.join(' AND ')} ORDER BY h ${dir}, pk ${dir}, sk ${dir}, ts ${dir}`;
+    return collectNewest(this.stmt(sql).iterate(...args) as IterableIterator<Row>, read.forward, read.limit, read.maxBytes);
+  }
+
+  readIndex(read: IndexRead): { items: IndexItem[]; truncated: boolean } {
+    const where: string[] = ['t = ?', 'idx = ?'];
+    const args: unknown[] = [read.table, read.index];
+    if (read.partition) {
+      const p = read.partition;
+      where.push('ih = ?', 'ipk = ?');
+      args.push(p.ih, p.ipk);
+      if (p.low) { where.push(p.low.inclusive ? 'isk >= ?' : 'isk > ?'); args.push(p.low.value); }
+      if (p.high) { where.push(p.high.inclusive ? 'isk <= ?' : 'isk < ?'); args.push(p.high.value); }
+      if (read.after) {
+        where.push(read.forward ? '(isk, pk, sk) > (?, ?, ?)' : '(isk, pk, sk) < (?, ?, ?)');
+        args.push(read.after.isk, read.after.pk, read.after.sk);
+      }
+    } else {
+      if (read.hashRange) { where.push('ih >= ?', 'ih < ?'); args.push(read.hashRange[0], read.hashRange[1]); }
+      if (read.after) {
+        const a = read.after;
+        where.push(read.forward ? '(ih, ipk, isk, pk, sk) > (?, ?, ?, ?, ?)' : '(ih, ipk, isk, pk, sk) < (?, ?, ?, ?, ?)');
+        args.push(a.ih, a.ipk, a.isk, a.pk, a.sk);
+      }
+    }
+    const dir = read.forward ? 'ASC' : 'DESC';
+    const sql = `SELECT ih, ipk, isk, h, pk, sk, item, size FROM index_entries WHERE ${where.join(' AND ')} ORDER BY ih ${dir}, ipk ${dir}, isk ${dir}, pk ${dir}, sk ${dir}`;
+    const items: IndexItem[] = [];
+    let bytes = 0;
+    for (const row of this.stmt(sql).iterate(...args) as IterableIterator<IndexRow>) {
+      items.push({ ih: row.ih, ipk: row.ipk, isk: row.isk, h: row.h, pk: row.pk, sk: row.sk, json: row.item, size: row.size });
+      bytes += row.size;
+      if ((read.limit !== undefined && items.length >= read.limit) || (read.maxBytes !== undefined && bytes >= read.maxBytes)) {
+        return { items, truncated: true };
+      }
+    }
+    return { items, truncated: false };
+  }
+
+  readVersions(read: VersionRead): StoredItem[] {
+    const args: unknown[] = [read.table, read.from, read.to];
+    let cond = '';
+    if (read.after) {
+      cond = ' AND (ts, h, pk, sk) > (?, ?, ?, ?)';
+      args.push(read.after.ts, read.after.h, read.after.pk, read.after.sk);
+    }
+    args.push(read.limit);
+    const rows = this.stmt(`SELECT h, pk, sk, ts, item, size FROM versions WHERE t = ? AND ts >= ? AND ts < ?${cond} ORDER BY ts, h, pk, sk LIMIT ?`).all(...args) as Row[];
+    return rows.map(toStored);
+  }
+
+  putIndexEntries(table: number, entries: Array<IndexEntry & { h: number; pk: Buffer; sk: Buffer }>): void {
+    const put = this.stmt('INSERT OR REPLACE INTO index_entries(t, idx, ih, ipk, isk, h, pk, sk, item, size) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
+    this.db.transaction(() => {
+      for (const e of entries) put.run(table, e.index, e.ih, e.ipk, e.isk, e.h, e.pk, e.sk, e.json, e.size);
+    })();
+  }
+
+  dropIndex(table: number, index: string): void {
+    this.stmt('DELETE FROM index_entries WHERE t = ? AND idx = ?').run(table, index);
+  }
+
+  close(): void {
+    if (this.purgeTimer) clearTimeout(this.purgeTimer);
+    this.db.close();
+  }
+
+  /** Deleted tables' versions go in small chunks so a large DeleteTable never stalls other requests. */
+  private schedulePurge(): void {
+    if (this.purgeTimer) return;
+    const pending = this.stmt('SELECT uid FROM purge_queue LIMIT 1').pluck().get() as number | undefined;
+    if (pending === undefined) return;
+    this.purgeTimer = setTimeout(() => {
+      this.purgeTimer = undefined;
+      this.purgeStep(pending);
+      this.schedulePurge();
+    }, 10);
+    this.purgeTimer.unref();
+  }
+
+  private purgeStep(uid: number): void {
+    const n = this.stmt('DELETE FROM versions WHERE (t, h, pk, sk, ts) IN (SELECT t, h, pk, sk, ts FROM versions WHERE t = ? LIMIT ?)').run(uid, PURGE_CHUNK).changes;
+    const m = this.stmt('DELETE FROM index_entries WHERE (t, idx, ih, ipk, isk, pk, sk) IN (SELECT t, idx, ih, ipk, isk, pk, sk FROM index_entries WHERE t = ? LIMIT ?)').run(uid, PURGE_CHUNK).changes;
+    if (n === 0 && m === 0) this.stmt('DELETE FROM purge_queue WHERE uid = ?').run(uid);
+  }
+}
+
+function toStored(row: Row): StoredItem {
+  return { h: row.h, pk: row.pk, sk: row.sk, ts: row.ts, json: row.item, size: row.size };
+}
+
+function sameKey(a: Row, b: Row): boolean {
+  return a.h === b.h && a.pk.equals(b.pk) && a.sk.equals(b.sk);
+}
+
+/** Picks the newest version of each key from rows ordered by key then ts (ascending when forward,
+ * so the newest is the last of its run; descending otherwise, so it is the first). Tombstones hide the key. */
+function collectNewest(rows: IterableIterator<Row>, forward: boolean, limit?: number, maxBytes?: number): RangeResult {
+  const items: StoredItem[] = [];
+  let bytes = 0;
+  let pending: Row | undefined;
+  const full = (): boolean => (limit !== undefined && items.length >= limit) || (maxBytes !== undefined && bytes >= maxBytes);
+  const emit = (row: Row): void => {
+    if (row.item === null) return;
+    items.push(toStored(row));
+    bytes += row.size;
+  };
+  for (const row of rows) {
+    if (forward) {
+      if (pending && !sameKey(pending, row)) {
+        emit(pending);
+        if (full()) { rows.return?.(); return { items, truncated: true }; }
+      }
+      pending = row;
+    } else {
+      if (pending && sameKey(pending, row)) continue;
+      pending = row;
+      emit(row);
+      if (full()) { rows.return?.(); return { items, truncated: true }; }
+    }
+  }
+  if (forward && pending) {
+    emit(pending);
+    if (full()) return { items, truncated: true };
+  }
+  return { items, truncated: false };
+}

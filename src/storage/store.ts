@@ -1,0 +1,159 @@
+/**
+ * The storage interface every backend implements. It knows keys as encoded bytes, items as JSON text
+ * and table state as JSON text: no DynamoDB rules live here, and no engine types leak out.
+ * Every item write is a version (invariant 1): the current item is the newest version of its key.
+ */
+
+/** A key of one table: partition hash (for scan order and segments), encoded partition and sort key. */
+export interface KeyRef {
+  table: number;
+  h: number;
+  pk: Buffer;
+  /** Empty for tables without a sort key. */
+  sk: Buffer;
+}
+
+export interface StoredItem {
+  h: number;
+  pk: Buffer;
+  sk: Buffer;
+  /** Commit timestamp of this version, microseconds since the epoch. */
+  ts: number;
+  /** The item as wire JSON text; null for a tombstone (only ever seen by version reads). */
+  json: string | null;
+  size: number;
+}
+
+export interface IndexKey {
+  index: string;
+  ih: number;
+  ipk: Buffer;
+  isk: Buffer;
+}
+
+export interface IndexEntry extends IndexKey {
+  json: string;
+  size: number;
+}
+
+export interface ItemWrite {
+  ref: KeyRef;
+  /** New image as wire JSON text, or null to delete (a tombstone version). */
+  json: string | null;
+  size: number;
+  indexDeletes: IndexKey[];
+  indexPuts: IndexEntry[];
+}
+
+export interface MutationOutcome<R> {
+  writes: ItemWrite[];
+  result: R;
+}
+
+export interface StoredTable {
+  uid: number;
+  account: string;
+  region: string;
+  name: string;
+  state: string;
+}
+
+export interface TableStats {
+  itemCount: number;
+  sizeBytes: number;
+}
+
+export interface KeyBound {
+  value: Buffer;
+  inclusive: boolean;
+}
+
+export interface Position {
+  h: number;
+  pk: Buffer;
+  sk: Buffer;
+}
+
+export interface RangeRead {
+  table: number;
+  /** Read the table as of this commit timestamp (inclusive); current state when absent. */
+  asOf?: number;
+  /** Query mode: one partition, optionally bounded on the sort key. */
+  partition?: { h: number; pk: Buffer; low?: KeyBound; high?: KeyBound };
+  /** Scan mode: restrict to partition hashes in [lo, hi) (parallel scan segments, export segments). */
+  hashRange?: [number, number];
+  forward: boolean;
+  /** Continue strictly after this key (ExclusiveStartKey). */
+  after?: Position;
+  /** Stop after this many items. */
+  limit?: number;
+  /** Stop once the items read add up to at least this many bytes (DynamoDB's 1 MB page). */
+  maxBytes?: number;
+}
+
+export interface RangeResult {
+  items: StoredItem[];
+  /** True when the read stopped because of limit or maxBytes rather than the end of the range. */
+  truncated: boolean;
+}
+
+export interface IndexRead {
+  table: number;
+  index: string;
+  partition?: { ih: number; ipk: Buffer; low?: KeyBound; high?: KeyBound };
+  hashRange?: [number, number];
+  forward: boolean;
+  after?: { ih: number; ipk: Buffer; isk: Buffer; pk: Buffer; sk: Buffer };
+  limit?: number;
+  maxBytes?: number;
+}
+
+export interface IndexItem {
+  ih: number;
+  ipk: Buffer;
+  isk: Buffer;
+  h: number;
+  pk: Buffer;
+  sk: Buffer;
+  json: string;
+  size: number;
+}
+
+export interface VersionRead {
+  table: number;
+  /** Versions with from <= ts < to. */
+  from: number;
+  to: number;
+  /** Continue strictly after this (ts, key). */
+  after?: { ts: number; h: number; pk: Buffer; sk: Buffer };
+  limit: number;
+}
+
+export interface Store {
+  /** Highest commit timestamp ever written, so a restarted clock never goes backwards. */
+  lastCommitTs(): number;
+
+  createTable(account: string, region: string, name: string, state: string): StoredTable | undefined;
+  getTable(account: string, region: string, name: string): StoredTable | undefined;
+  getTableByUid(uid: number): StoredTable | undefined;
+  listTables(account: string, region: string, after: string | undefined, limit: number): string[];
+  allTables(): StoredTable[];
+  putTableState(uid: number, state: string): void;
+  /** Removes the table's metadata at once; its items and versions are purged in the background. */
+  deleteTable(uid: number): void;
+  tableStats(uid: number): TableStats;
+  indexStats(uid: number, index: string): TableStats;
+
+  getItem(ref: KeyRef, asOf?: number): StoredItem | undefined;
+  /** Atomic read-modify-write over any keys of any tables: fn sees the current images and returns the
+   * writes, which all commit with one timestamp. If fn throws, nothing is written. */
+  mutate<R>(refs: KeyRef[], fn: (current: (StoredItem | undefined)[]) => MutationOutcome<R>): { ts: number; result: R };
+  readRange(read: RangeRead): RangeResult;
+  readIndex(read: IndexRead): { items: IndexItem[]; truncated: boolean };
+  readVersions(read: VersionRead): StoredItem[];
+  /** Replaces an index's entries wholesale (backfill after UpdateTable creates a GSI). */
+  putIndexEntries(table: number, entries: Array<IndexEntry & { h: number; pk: Buffer; sk: Buffer }>): void;
+  dropIndex(table: number, index: string): void;
+
+  close(): void;
+}

@@ -1,0 +1,117 @@
+import { CreateTableCommand, DynamoDBClient, ListTablesCommand, PutItemCommand, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { startStrataProcess, type StrataProcess } from '../helpers/strata-process.js';
+
+function client(url: string, accessKeyId: string, secretAccessKey: string, region = 'us-east-1', extra: Record<string, unknown> = {}): DynamoDBClient {
+  return new DynamoDBClient({ endpoint: url, region, credentials: { accessKeyId, secretAccessKey }, maxAttempts: 1, ...extra });
+}
+
+async function expectAuthError(p: Promise<unknown>, name: string, message: string | RegExp): Promise<void> {
+  await assert.rejects(p, (e: Error & { $metadata?: { httpStatusCode?: number } }) => {
+    assert.equal(e.name, name, `${e.name}: ${e.message}`);
+    if (typeof message === 'string') assert.equal(e.message, message);
+    else assert.match(e.message, message);
+    assert.equal(e.$metadata?.httpStatusCode, 400);
+    return true;
+  });
+}
+
+const CREDS = 'alice:alice-secret:111111111111,bob:bob-secret:222222222222';
+
+describe('SigV4 in strict mode', () => {
+  let strata: StrataProcess;
+  before(async () => {
+    strata = await startStrataProcess(['--in-memory', '--auth', 'strict', '--credentials', CREDS]);
+  });
+  after(async () => {
+    await strata.stop();
+  });
+
+  test('a correctly signed request from a known key works', async () => {
+    const res = await client(strata.url, 'alice', 'alice-secret').send(new ListTablesCommand({}));
+    assert.deepEqual(res.TableNames, []);
+  });
+
+  test('an unsigned request is refused', async () => {
+    const res = await fetch(strata.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': 'DynamoDB_20120810.ListTables' },
+      body: '{}',
+    });
+    assert.equal(res.status, 400);
+    const body = (await res.json()) as { __type: string; message: string };
+    assert.equal(body.__type, 'com.amazon.coral.service#MissingAuthenticationTokenException');
+    assert.equal(body.message, 'Request is missing Authentication Token');
+    assert.ok(res.headers.get('x-amzn-requestid'));
+    assert.ok(res.headers.get('x-amz-crc32'));
+  });
+
+  test('a wrong secret is a bad signature', async () => {
+    await expectAuthError(client(strata.url, 'alice', 'wrong').send(new ListTablesCommand({})), 'InvalidSignatureException',
+      'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.');
+  });
+
+  test('an unknown key is refused', async () => {
+    await expectAuthError(client(strata.url, 'mallory', 'x').send(new ListTablesCommand({})), 'UnrecognizedClientException',
+      'The security token included in the request is invalid.');
+  });
+
+  test('a timestamp skewed more than 15 minutes is refused', async () => {
+    await expectAuthError(client(strata.url, 'alice', 'alice-secret', 'us-east-1', { systemClockOffset: -20 * 60 * 1000 }).send(new ListTablesCommand({})),
+      'InvalidSignatureException', /^Signature expired: \d{8}T\d{6}Z is now earlier than \d{8}T\d{6}Z \(\d{8}T\d{6}Z - 15 min\.\)$/);
+    const ok = await client(strata.url, 'alice', 'alice-secret', 'us-east-1', { systemClockOffset: -10 * 60 * 1000 }).send(new ListTablesCommand({}));
+    assert.ok(ok.TableNames);
+  });
+
+  test('accounts and regions never see each other', async () => {
+    const alice = client(strata.url, 'alice', 'alice-secret');
+    const bob = client(strata.url, 'bob', 'bob-secret');
+    const aliceWest = client(strata.url, 'alice', 'alice-secret', 'eu-west-1');
+    const table = {
+      TableName: 'shared_name',
+      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' as const }],
+      AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' as const }],
+      BillingMode: 'PAY_PER_REQUEST' as const,
+    };
+    const a = await alice.send(new CreateTableCommand(table));
+    assert.equal(a.TableDescription!.TableArn, 'arn:aws:dynamodb:us-east-1:111111111111:table/shared_name');
+    assert.deepEqual((await bob.send(new ListTablesCommand({}))).TableNames, []);
+    assert.deepEqual((await aliceWest.send(new ListTablesCommand({}))).TableNames, []);
+    await expectAuthError(bob.send(new GetItemCommand({ TableName: 'shared_name', Key: { id: { S: 'x' } } })), 'ResourceNotFoundException', 'Requested resource not found');
+    const b = await bob.send(new CreateTableCommand(table));
+    assert.equal(b.TableDescription!.TableArn, 'arn:aws:dynamodb:us-east-1:222222222222:table/shared_name');
+    await alice.send(new PutItemCommand({ TableName: 'shared_name', Item: { id: { S: 'secret' }, owner: { S: 'alice' } } }));
+    const seen = await bob.send(new GetItemCommand({ TableName: 'shared_name', Key: { id: { S: 'secret' } } }));
+    assert.equal(seen.Item, undefined);
+    const w = await aliceWest.send(new CreateTableCommand(table));
+    assert.equal(w.TableDescription!.TableArn, 'arn:aws:dynamodb:eu-west-1:111111111111:table/shared_name');
+  });
+});
+
+describe('SigV4 in permissive mode (the loopback default)', () => {
+  let strata: StrataProcess;
+  before(async () => {
+    strata = await startStrataProcess(['--in-memory']);
+  });
+  after(async () => {
+    await strata.stop();
+  });
+
+  test('unknown keys are accepted; 12-digit keys name their account', async () => {
+    const any = client(strata.url, 'AKIAANYTHING', 'whatever');
+    assert.deepEqual((await any.send(new ListTablesCommand({}))).TableNames, []);
+    const acct = client(strata.url, '333333333333', 'whatever');
+    const t = await acct.send(new CreateTableCommand({
+      TableName: 'perm', KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }], AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }], BillingMode: 'PAY_PER_REQUEST',
+    }));
+    assert.equal(t.TableDescription!.TableArn, 'arn:aws:dynamodb:us-east-1:333333333333:table/perm');
+    assert.deepEqual((await any.send(new ListTablesCommand({}))).TableNames, []);
+  });
+
+  test('known keys are still verified, and unsigned requests still refused', async () => {
+    await expectAuthError(client(strata.url, 'test', 'not-test').send(new ListTablesCommand({})), 'InvalidSignatureException', /signature we calculated does not match/);
+    const res = await fetch(strata.url, { method: 'POST', headers: { 'x-amz-target': 'DynamoDB_20120810.ListTables' }, body: '{}' });
+    assert.equal(res.status, 400);
+  });
+});

@@ -1,0 +1,399 @@
+import {
+  BatchGetItemCommand, BatchWriteItemCommand, CreateTableCommand, DeleteItemCommand, DeleteTableCommand, DescribeTableCommand,
+  DescribeTimeToLiveCommand, DynamoDBClient, GetItemCommand, ListTablesCommand, ListTagsOfResourceCommand, PutItemCommand, QueryCommand,
+  ScanCommand, TagResourceCommand, TransactGetItemsCommand, TransactWriteItemsCommand, UntagResourceCommand, UpdateItemCommand,
+  UpdateTableCommand, UpdateTimeToLiveCommand, waitUntilTableExists,
+} from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand as DocQuery, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { documentClient, dynamo } from '../helpers/clients.js';
+import { startStrataProcess, type StrataProcess } from '../helpers/strata-process.js';
+
+let strata: StrataProcess;
+let client: DynamoDBClient;
+
+async function expectError(p: Promise<unknown>, name: string, message?: string | RegExp): Promise<void> {
+  await assert.rejects(p, (e: Error & { $metadata?: { httpStatusCode?: number } }) => {
+    assert.equal(e.name, name, `expected ${name}, got ${e.name}: ${e.message}`);
+    if (typeof message === 'string') assert.equal(e.message, message);
+    else if (message) assert.match(e.message, message);
+    assert.equal(e.$metadata?.httpStatusCode, 400);
+    return true;
+  });
+}
+
+async function createSimple(name: string, range = false): Promise<void> {
+  await client.send(new CreateTableCommand({
+    TableName: name,
+    KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }, ...(range ? [{ AttributeName: 'sk', KeyType: 'RANGE' as const }] : [])],
+    AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }, ...(range ? [{ AttributeName: 'sk', AttributeType: 'N' as const }] : [])],
+    BillingMode: 'PAY_PER_REQUEST',
+  }));
+}
+
+before(async () => {
+  strata = await startStrataProcess(['--in-memory', '--ttl-sweep-seconds', '1']);
+  client = dynamo(strata.url);
+});
+
+after(async () => {
+  client.destroy();
+  await strata.stop();
+});
+
+describe('tables', () => {
+  test('create, describe, list, wait, delete', async () => {
+    const created = await client.send(new CreateTableCommand({
+      TableName: 'Books',
+      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+      AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+      ProvisionedThroughput: { ReadCapacityUnits: 5, WriteCapacityUnits: 5 },
+      Tags: [{ Key: 'team', Value: 'data' }],
+      SSESpecification: { Enabled: true, SSEType: 'KMS' },
+      StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' },
+    }));
+    const d = created.TableDescription!;
+    assert.equal(d.TableStatus, 'CREATING');
+    assert.equal(d.TableArn, 'arn:aws:dynamodb:us-east-1:000000000000:table/Books');
+    assert.match(d.TableId!, /^[0-9a-f-]{36}$/);
+    assert.equal(d.ProvisionedThroughput?.ReadCapacityUnits, 5);
+    assert.equal(d.SSEDescription?.Status, 'ENABLED');
+    assert.equal(d.StreamSpecification?.StreamViewType, 'NEW_AND_OLD_IMAGES');
+    await waitUntilTableExists({ client, maxWaitTime: 30 }, { TableName: 'Books' });
+    const desc = (await client.send(new DescribeTableCommand({ TableName: 'Books' }))).Table!;
+    assert.equal(desc.TableStatus, 'ACTIVE');
+    assert.equal(desc.ItemCount, 0);
+    assert.ok(desc.CreationDateTime instanceof Date);
+    const list = await client.send(new ListTablesCommand({}));
+    assert.ok(list.TableNames!.includes('Books'));
+    const deleted = await client.send(new DeleteTableCommand({ TableName: 'Books' }));
+    assert.equal(deleted.TableDescription?.TableStatus, 'DELETING');
+    await expectError(client.send(new DescribeTableCommand({ TableName: 'Books' })), 'ResourceNotFoundException', 'Requested resource not found: Table: Books not found');
+  });
+
+  test('ListTables paginates', async () => {
+    for (const n of ['page_a', 'page_b', 'page_c']) await createSimple(n);
+    const first = await client.send(new ListTablesCommand({ Limit: 2, ExclusiveStartTableName: 'page' }));
+    assert.deepEqual(first.TableNames, ['page_a', 'page_b']);
+    assert.equal(first.LastEvaluatedTableName, 'page_b');
+    const second = await client.send(new ListTablesCommand({ Limit: 2, ExclusiveStartTableName: first.LastEvaluatedTableName }));
+    assert.equal(second.TableNames![0], 'page_c');
+  });
+
+  test('CreateTable validation errors', async () => {
+    await expectError(client.send(new CreateTableCommand({
+      TableName: 'ab', KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }], AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }], BillingMode: 'PAY_PER_REQUEST',
+    })), 'ValidationException', "1 validation error detected: Value 'ab' at 'tableName' failed to satisfy constraint: Member must have length greater than or equal to 3");
+    await expectError(client.send(new CreateTableCommand({
+      TableName: 'bad1', KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }], AttributeDefinitions: [{ AttributeName: 'other', AttributeType: 'S' }], BillingMode: 'PAY_PER_REQUEST',
+    })), 'ValidationException', 'One or more parameter values were invalid: Some index key attributes are not defined in AttributeDefinitions. Keys: [id], AttributeDefinitions: [other]');
+    await expectError(client.send(new CreateTableCommand({
+      TableName: 'bad2', KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }], AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+    })), 'ValidationException', 'One or more parameter values were invalid: ReadCapacityUnits and WriteCapacityUnits must both be specified when BillingMode is PROVISIONED');
+    await expectError(client.send(new CreateTableCommand({
+      TableName: 'bad3', KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }], AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }, { AttributeName: 'x', AttributeType: 'S' }], BillingMode: 'PAY_PER_REQUEST',
+    })), 'ValidationException', 'One or more parameter values were invalid: Number of attributes in KeySchema does not exactly match number of attributes defined in AttributeDefinitions');
+    await createSimple('dupe_table');
+    await expectError(createSimple('dupe_table'), 'ResourceInUseException', 'Table already exists: dupe_table');
+  });
+
+  test('tags', async () => {
+    await createSimple('tagged');
+    const arn = 'arn:aws:dynamodb:us-east-1:000000000000:table/tagged';
+    await client.send(new TagResourceCommand({ ResourceArn: arn, Tags: [{ Key: 'a', Value: '1' }, { Key: 'b', Value: '2' }] }));
+    await client.send(new UntagResourceCommand({ ResourceArn: arn, TagKeys: ['a'] }));
+    const tags = await client.send(new ListTagsOfResourceCommand({ ResourceArn: arn }));
+    assert.deepEqual(tags.Tags, [{ Key: 'b', Value: '2' }]);
+  });
+});
+
+describe('items', () => {
+  before(async () => {
+    await createSimple('items', true);
+  });
+
+  test('put, get, numbers normalised, ReturnValues', async () => {
+    await client.send(new PutItemCommand({ TableName: 'items', Item: { pk: { S: 'a' }, sk: { N: '1' }, n: { N: '01.50' }, s: { SS: ['x', 'y'] } } }));
+    const got = await client.send(new GetItemCommand({ TableName: 'items', Key: { pk: { S: 'a' }, sk: { N: '1.0' } } }));
+    assert.deepEqual(got.Item, { pk: { S: 'a' }, sk: { N: '1' }, n: { N: '1.5' }, s: { SS: ['x', 'y'] } });
+    const put = await client.send(new PutItemCommand({ TableName: 'items', Item: { pk: { S: 'a' }, sk: { N: '1' }, v: { S: 'new' } }, ReturnValues: 'ALL_OLD' }));
+    assert.equal(put.Attributes?.n?.N, '1.5');
+    const missing = await client.send(new GetItemCommand({ TableName: 'items', Key: { pk: { S: 'zz' }, sk: { N: '1' } } }));
+    assert.equal(missing.Item, undefined);
+  });
+
+  test('conditions and ConditionalCheckFailedException with the old item', async () => {
+    await client.send(new PutItemCommand({ TableName: 'items', Item: { pk: { S: 'c' }, sk: { N: '1' }, v: { N: '5' } } }));
+    await expectError(client.send(new PutItemCommand({
+      TableName: 'items', Item: { pk: { S: 'c' }, sk: { N: '1' } }, ConditionExpression: 'attribute_not_exists(pk)',
+    })), 'ConditionalCheckFailedException', 'The conditional request failed');
+    await assert.rejects(client.send(new PutItemCommand({
+      TableName: 'items', Item: { pk: { S: 'c' }, sk: { N: '1' } }, ConditionExpression: 'v > :x', ExpressionAttributeValues: { ':x': { N: '10' } },
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+    })), (e: Error & { Item?: unknown }) => {
+      assert.deepEqual(e.Item, { pk: { S: 'c' }, sk: { N: '1' }, v: { N: '5' } });
+      return true;
+    });
+    const got = await client.send(new GetItemCommand({ TableName: 'items', Key: { pk: { S: 'c' }, sk: { N: '1' } } }));
+    assert.equal(got.Item?.v?.N, '5', 'a failed condition changes nothing');
+  });
+
+  test('update expressions and ReturnValues', async () => {
+    await client.send(new PutItemCommand({ TableName: 'items', Item: { pk: { S: 'u' }, sk: { N: '1' }, count: { N: '1' }, tags: { SS: ['a'] }, lst: { L: [{ S: 'x' }] } } }));
+    const res = await client.send(new UpdateItemCommand({
+      TableName: 'items', Key: { pk: { S: 'u' }, sk: { N: '1' } },
+      UpdateExpression: 'SET #c = #c + :one, lst = list_append(lst, :more), created = if_not_exists(created, :now) REMOVE gone ADD tags :t',
+      ExpressionAttributeNames: { '#c': 'count' },
+      ExpressionAttributeValues: { ':one': { N: '1' }, ':more': { L: [{ S: 'y' }] }, ':now': { N: '100' }, ':t': { SS: ['b'] } },
+      ReturnValues: 'ALL_NEW',
+    }));
+    assert.equal(res.Attributes?.count?.N, '2');
+    assert.deepEqual(res.Attributes?.lst, { L: [{ S: 'x' }, { S: 'y' }] });
+    assert.equal(res.Attributes?.created?.N, '100');
+    assert.deepEqual(new Set(res.Attributes?.tags?.SS), new Set(['a', 'b']));
+    const old = await client.send(new UpdateItemCommand({
+      TableName: 'items', Key: { pk: { S: 'u' }, sk: { N: '1' } }, UpdateExpression: 'SET #c = :v', ExpressionAttributeNames: { '#c': 'count' },
+      ExpressionAttributeValues: { ':v': { N: '9' } }, ReturnValues: 'UPDATED_OLD',
+    }));
+    assert.deepEqual(old.Attributes, { count: { N: '2' } });
+    await expectError(client.send(new UpdateItemCommand({
+      TableName: 'items', Key: { pk: { S: 'u' }, sk: { N: '1' } }, UpdateExpression: 'SET pk = :v', ExpressionAttributeValues: { ':v': { S: 'x' } },
+    })), 'ValidationException', 'One or more parameter values were invalid: Cannot update attribute pk. This attribute is part of the key');
+  });
+
+  test('delete with ReturnValues', async () => {
+    await client.send(new PutItemCommand({ TableName: 'items', Item: { pk: { S: 'd' }, sk: { N: '1' }, v: { S: 'bye' } } }));
+    const res = await client.send(new DeleteItemCommand({ TableName: 'items', Key: { pk: { S: 'd' }, sk: { N: '1' } }, ReturnValues: 'ALL_OLD' }));
+    assert.equal(res.Attributes?.v?.S, 'bye');
+    const got = await client.send(new GetItemCommand({ TableName: 'items', Key: { pk: { S: 'd' }, sk: { N: '1' } } }));
+    assert.equal(got.Item, undefined);
+  });
+
+  test('item validation errors', async () => {
+    await expectError(client.send(new PutItemCommand({ TableName: 'items', Item: { pk: { S: '' }, sk: { N: '1' } } })), 'ValidationException',
+      'One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty string value. Key: pk');
+    await expectError(client.send(new PutItemCommand({ TableName: 'items', Item: { pk: { S: 'a' } } })), 'ValidationException',
+      'One or more parameter values were invalid: Missing the key sk in the item');
+    await expectError(client.send(new PutItemCommand({ TableName: 'items', Item: { pk: { S: 'a' }, sk: { S: '1' } } })), 'ValidationException',
+      'One or more parameter values were invalid: Type mismatch for key sk expected: N actual: S');
+    await expectError(client.send(new GetItemCommand({ TableName: 'items', Key: { pk: { S: 'a' } } })), 'ValidationException',
+      'The provided key element does not match the schema');
+    await expectError(client.send(new PutItemCommand({ TableName: 'items', Item: { pk: { S: 'big' }, sk: { N: '1' }, blob: { S: 'x'.repeat(400 * 1024) } } })),
+      'ValidationException', 'Item size has exceeded the maximum allowed size');
+    await expectError(client.send(new PutItemCommand({ TableName: 'items', Item: { pk: { S: 'a' }, sk: { N: '1' }, n: { N: '1'.repeat(39) } } })),
+      'ValidationException', 'Attempting to store more than 38 significant digits in a Number');
+    await expectError(client.send(new PutItemCommand({ TableName: 'items', Item: { pk: { S: 'a' }, sk: { N: '1' }, s: { SS: [] } } })),
+      'ValidationException', /empty/);
+    await expectError(client.send(new PutItemCommand({ TableName: 'items', Item: { pk: { S: 'a' }, sk: { N: '1' }, s: { SS: ['a', 'a'] } } })),
+      'ValidationException', /duplicates/);
+    await expectError(client.send(new GetItemCommand({ TableName: 'nope_table', Key: { pk: { S: 'a' } } })), 'ResourceNotFoundException', 'Requested resource not found');
+    await expectError(client.send(new GetItemCommand({ TableName: 'items', Key: { pk: { S: 'a' }, sk: { N: '1' } }, ProjectionExpression: 'name' })),
+      'ValidationException', 'Invalid ProjectionExpression: Attribute name is a reserved keyword; reserved keyword: name');
+    await expectError(client.send(new PutItemCommand({
+      TableName: 'items', Item: { pk: { S: 'a' }, sk: { N: '1' } }, ConditionExpression: 'attribute_exists(pk)', ExpressionAttributeValues: { ':unused': { S: 'x' } },
+    })), 'ValidationException', 'Value provided in ExpressionAttributeValues unused in expressions: keys: {:unused}');
+  });
+});
+
+describe('query and scan', () => {
+  before(async () => {
+    await client.send(new CreateTableCommand({
+      TableName: 'events',
+      KeySchema: [{ AttributeName: 'user', KeyType: 'HASH' }, { AttributeName: 'ts', KeyType: 'RANGE' }],
+      AttributeDefinitions: [
+        { AttributeName: 'user', AttributeType: 'S' }, { AttributeName: 'ts', AttributeType: 'N' }, { AttributeName: 'kind', AttributeType: 'S' },
+      ],
+      GlobalSecondaryIndexes: [{ IndexName: 'by_kind', KeySchema: [{ AttributeName: 'kind', KeyType: 'HASH' }, { AttributeName: 'ts', KeyType: 'RANGE' }], Projection: { ProjectionType: 'ALL' } }],
+      LocalSecondaryIndexes: [{ IndexName: 'by_kind_local', KeySchema: [{ AttributeName: 'user', KeyType: 'HASH' }, { AttributeName: 'kind', KeyType: 'RANGE' }], Projection: { ProjectionType: 'KEYS_ONLY' } }],
+      BillingMode: 'PAY_PER_REQUEST',
+    }));
+    const requests = [];
+    for (let i = 0; i < 60; i++) {
+      requests.push({ PutRequest: { Item: { user: { S: `u${i % 3}` }, ts: { N: String(i - 20) }, kind: { S: i % 2 ? 'click' : 'view' }, payload: { S: 'p'.repeat(10) } } } });
+    }
+    for (let i = 0; i < requests.length; i += 25) {
+      await client.send(new BatchWriteItemCommand({ RequestItems: { events: requests.slice(i, i + 25) } }));
+    }
+  });
+
+  test('key conditions, order, limit and pagination', async () => {
+    const all = await client.send(new QueryCommand({ TableName: 'events', KeyConditionExpression: '#u = :u', ExpressionAttributeNames: { '#u': 'user' }, ExpressionAttributeValues: { ':u': { S: 'u0' } } }));
+    assert.equal(all.Count, 20);
+    const ts = all.Items!.map((i) => Number(i.ts!.N));
+    assert.deepEqual(ts, [...ts].sort((a, b) => a - b), 'sorted by numeric sort key, negatives first');
+    const back = await client.send(new QueryCommand({
+      TableName: 'events', KeyConditionExpression: '#u = :u AND ts BETWEEN :a AND :b', ExpressionAttributeNames: { '#u': 'user' },
+      ExpressionAttributeValues: { ':u': { S: 'u0' }, ':a': { N: '-10' }, ':b': { N: '10' } }, ScanIndexForward: false,
+    }));
+    const backTs = back.Items!.map((i) => Number(i.ts!.N));
+    assert.ok(backTs.every((t) => t >= -10 && t <= 10));
+    assert.deepEqual(backTs, [...backTs].sort((a, b) => b - a));
+    let pages = 0;
+    let seen = 0;
+    let start: Record<string, import('@aws-sdk/client-dynamodb').AttributeValue> | undefined;
+    do {
+      const page = await client.send(new QueryCommand({
+        TableName: 'events', KeyConditionExpression: '#u = :u', ExpressionAttributeNames: { '#u': 'user' },
+        ExpressionAttributeValues: { ':u': { S: 'u1' } }, Limit: 7, ExclusiveStartKey: start,
+      }));
+      pages++;
+      seen += page.Count!;
+      start = page.LastEvaluatedKey;
+    } while (start);
+    assert.equal(seen, 20);
+    assert.ok(pages >= 3);
+  });
+
+  test('filter, projection, select count, index queries', async () => {
+    const filtered = await client.send(new QueryCommand({
+      TableName: 'events', KeyConditionExpression: '#u = :u', FilterExpression: 'kind = :k', ProjectionExpression: 'ts, kind',
+      ExpressionAttributeNames: { '#u': 'user' }, ExpressionAttributeValues: { ':u': { S: 'u2' }, ':k': { S: 'click' } },
+    }));
+    assert.equal(filtered.ScannedCount, 20);
+    assert.ok(filtered.Count! > 0 && filtered.Count! < 20);
+    assert.ok(filtered.Items!.every((i) => Object.keys(i).sort().join() === 'kind,ts'));
+    const count = await client.send(new ScanCommand({ TableName: 'events', Select: 'COUNT' }));
+    assert.equal(count.Count, 60);
+    assert.equal(count.Items, undefined);
+    const gsi = await client.send(new QueryCommand({
+      TableName: 'events', IndexName: 'by_kind', KeyConditionExpression: 'kind = :k AND ts > :t', ExpressionAttributeValues: { ':k': { S: 'view' }, ':t': { N: '0' } },
+    }));
+    assert.ok(gsi.Items!.every((i) => i.kind!.S === 'view' && Number(i.ts!.N) > 0));
+    assert.equal(gsi.Count, 19, 'even i in 22..58');
+    const lsi = await client.send(new QueryCommand({
+      TableName: 'events', IndexName: 'by_kind_local', KeyConditionExpression: '#u = :u AND begins_with(kind, :k)',
+      ExpressionAttributeNames: { '#u': 'user' }, ExpressionAttributeValues: { ':u': { S: 'u0' }, ':k': { S: 'cl' } },
+    }));
+    assert.ok(lsi.Count! > 0);
+    assert.deepEqual(Object.keys(lsi.Items![0]!).sort(), ['kind', 'ts', 'user'], 'KEYS_ONLY projection');
+    await expectError(client.send(new QueryCommand({
+      TableName: 'events', IndexName: 'by_kind', ConsistentRead: true, KeyConditionExpression: 'kind = :k', ExpressionAttributeValues: { ':k': { S: 'view' } },
+    })), 'ValidationException', 'Consistent reads are not supported on global secondary indexes');
+    await expectError(client.send(new QueryCommand({ TableName: 'events', IndexName: 'nope', KeyConditionExpression: 'kind = :k', ExpressionAttributeValues: { ':k': { S: 'view' } } })),
+      'ValidationException', 'The table does not have the specified index: nope');
+  });
+
+  test('parallel scan segments partition the table', async () => {
+    const keys = new Set<string>();
+    let total = 0;
+    for (let seg = 0; seg < 4; seg++) {
+      let start;
+      do {
+        const page: import('@aws-sdk/client-dynamodb').ScanCommandOutput = await client.send(new ScanCommand({ TableName: 'events', Segment: seg, TotalSegments: 4, Limit: 9, ExclusiveStartKey: start }));
+        for (const i of page.Items!) keys.add(`${i.user!.S}/${i.ts!.N}`);
+        total += page.Count!;
+        start = page.LastEvaluatedKey;
+      } while (start);
+    }
+    assert.equal(total, 60);
+    assert.equal(keys.size, 60);
+    await expectError(client.send(new ScanCommand({ TableName: 'events', Segment: 4, TotalSegments: 4 })), 'ValidationException',
+      'The Segment parameter is zero-based and must be less than parameter TotalSegments: Segment: 4 is not less than TotalSegments: 4');
+  });
+
+  test('UpdateTable creates a GSI and backfills it', async () => {
+    await client.send(new UpdateTableCommand({
+      TableName: 'events',
+      AttributeDefinitions: [{ AttributeName: 'payload', AttributeType: 'S' }],
+      GlobalSecondaryIndexUpdates: [{ Create: { IndexName: 'by_payload', KeySchema: [{ AttributeName: 'payload', KeyType: 'HASH' }], Projection: { ProjectionType: 'KEYS_ONLY' } } }],
+    }));
+    for (let i = 0; i < 50; i++) {
+      const d = await client.send(new DescribeTableCommand({ TableName: 'events' }));
+      if (d.Table!.GlobalSecondaryIndexes!.find((g) => g.IndexName === 'by_payload')?.IndexStatus === 'ACTIVE') break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const q = await client.send(new QueryCommand({ TableName: 'events', IndexName: 'by_payload', KeyConditionExpression: 'payload = :p', ExpressionAttributeValues: { ':p': { S: 'p'.repeat(10) } } }));
+    assert.equal(q.Count, 60);
+  });
+});
+
+describe('batches and transactions', () => {
+  before(async () => {
+    await createSimple('txn');
+  });
+
+  test('BatchGetItem and limits', async () => {
+    await client.send(new BatchWriteItemCommand({ RequestItems: { txn: [1, 2, 3].map((i) => ({ PutRequest: { Item: { pk: { S: `k${i}` }, v: { N: String(i) } } } })) } }));
+    const got = await client.send(new BatchGetItemCommand({ RequestItems: { txn: { Keys: [{ pk: { S: 'k1' } }, { pk: { S: 'k3' } }, { pk: { S: 'none' } }] } } }));
+    assert.equal(got.Responses!.txn!.length, 2);
+    assert.deepEqual(got.UnprocessedKeys, {});
+    await expectError(client.send(new BatchWriteItemCommand({ RequestItems: { txn: [{ PutRequest: { Item: { pk: { S: 'd' } } } }, { DeleteRequest: { Key: { pk: { S: 'd' } } } }] } })),
+      'ValidationException', 'Provided list of item keys contains duplicates');
+    const tooMany = Array.from({ length: 101 }, (_, i) => ({ pk: { S: `m${i}` } }));
+    await expectError(client.send(new BatchGetItemCommand({ RequestItems: { txn: { Keys: tooMany } } })), 'ValidationException', 'Too many items requested for the BatchGetItem call');
+  });
+
+  test('TransactWriteItems commits all or nothing', async () => {
+    await client.send(new TransactWriteItemsCommand({
+      TransactItems: [
+        { Put: { TableName: 'txn', Item: { pk: { S: 't1' }, v: { N: '1' } } } },
+        { Update: { TableName: 'txn', Key: { pk: { S: 'k1' } }, UpdateExpression: 'SET v = v + :d', ExpressionAttributeValues: { ':d': { N: '10' } } } },
+      ],
+    }));
+    await assert.rejects(client.send(new TransactWriteItemsCommand({
+      TransactItems: [
+        { Put: { TableName: 'txn', Item: { pk: { S: 't2' } } } },
+        { ConditionCheck: { TableName: 'txn', Key: { pk: { S: 'k2' } }, ConditionExpression: 'v = :x', ExpressionAttributeValues: { ':x': { N: '999' } } } },
+      ],
+    })), (e: Error & { CancellationReasons?: Array<{ Code?: string }> }) => {
+      assert.equal(e.name, 'TransactionCanceledException');
+      assert.equal(e.message, 'Transaction cancelled, please refer cancellation reasons for specific reasons [None, ConditionalCheckFailed]');
+      assert.deepEqual(e.CancellationReasons?.map((r) => r.Code), ['None', 'ConditionalCheckFailed']);
+      return true;
+    });
+    const res = await client.send(new TransactGetItemsCommand({ TransactItems: [{ Get: { TableName: 'txn', Key: { pk: { S: 't1' } } } }, { Get: { TableName: 'txn', Key: { pk: { S: 't2' } } } }, { Get: { TableName: 'txn', Key: { pk: { S: 'k1' } } } }] }));
+    assert.equal(res.Responses![0]!.Item?.v?.N, '1');
+    assert.equal(res.Responses![1]!.Item, undefined, 'cancelled transaction wrote nothing');
+    assert.equal(res.Responses![2]!.Item?.v?.N, '11');
+  });
+
+  test('ClientRequestToken makes TransactWriteItems idempotent', async () => {
+    const input = { ClientRequestToken: 'token-1', TransactItems: [{ Update: { TableName: 'txn', Key: { pk: { S: 'idem' } }, UpdateExpression: 'ADD n :one', ExpressionAttributeValues: { ':one': { N: '1' } } } }] };
+    await client.send(new TransactWriteItemsCommand(input));
+    await client.send(new TransactWriteItemsCommand(input));
+    const got = await client.send(new GetItemCommand({ TableName: 'txn', Key: { pk: { S: 'idem' } } }));
+    assert.equal(got.Item?.n?.N, '1');
+    await expectError(client.send(new TransactWriteItemsCommand({ ...input, TransactItems: [{ Put: { TableName: 'txn', Item: { pk: { S: 'other' } } } }] })),
+      'IdempotentParameterMismatchException');
+    await expectError(client.send(new TransactWriteItemsCommand({ TransactItems: [{ Put: { TableName: 'txn', Item: { pk: { S: 'same' } } } }, { Delete: { TableName: 'txn', Key: { pk: { S: 'same' } } } }] })),
+      'ValidationException', 'Transaction request cannot include multiple operations on one item');
+  });
+});
+
+describe('document client', () => {
+  test('put/get/update/query/delete with native JS values', async () => {
+    const doc = documentClient(client);
+    await createSimple('docs', true);
+    await doc.send(new PutCommand({ TableName: 'docs', Item: { pk: 'p', sk: 1, name: 'x', tags: new Set(['a']), nested: { lst: [1, 'two', { three: 3 }] } } }));
+    await doc.send(new UpdateCommand({ TableName: 'docs', Key: { pk: 'p', sk: 1 }, UpdateExpression: 'SET nested.lst[1] = :v', ExpressionAttributeValues: { ':v': 'TWO' } }));
+    const got = await doc.send(new GetCommand({ TableName: 'docs', Key: { pk: 'p', sk: 1 }, ProjectionExpression: 'nested.lst[1], #n', ExpressionAttributeNames: { '#n': 'name' } }));
+    assert.deepEqual(got.Item, { nested: { lst: ['TWO'] }, name: 'x' });
+    const q = await doc.send(new DocQuery({ TableName: 'docs', KeyConditionExpression: 'pk = :p', ExpressionAttributeValues: { ':p': 'p' } }));
+    assert.equal(q.Items!.length, 1);
+    await doc.send(new DeleteCommand({ TableName: 'docs', Key: { pk: 'p', sk: 1 } }));
+    assert.equal((await doc.send(new GetCommand({ TableName: 'docs', Key: { pk: 'p', sk: 1 } }))).Item, undefined);
+  });
+});
+
+describe('TTL', () => {
+  test('expired items are deleted by the background sweep', async () => {
+    await createSimple('ttl');
+    await client.send(new UpdateTimeToLiveCommand({ TableName: 'ttl', TimeToLiveSpecification: { Enabled: true, AttributeName: 'expires' } }));
+    const d = await client.send(new DescribeTimeToLiveCommand({ TableName: 'ttl' }));
+    assert.deepEqual(d.TimeToLiveDescription, { TimeToLiveStatus: 'ENABLED', AttributeName: 'expires' });
+    const now = Math.floor(Date.now() / 1000);
+    await client.send(new PutItemCommand({ TableName: 'ttl', Item: { pk: { S: 'old' }, expires: { N: String(now - 10) } } }));
+    await client.send(new PutItemCommand({ TableName: 'ttl', Item: { pk: { S: 'future' }, expires: { N: String(now + 3600) } } }));
+    await client.send(new PutItemCommand({ TableName: 'ttl', Item: { pk: { S: 'none' } } }));
+    let left = 3;
+    for (let i = 0; i < 50 && left !== 2; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      left = (await client.send(new ScanCommand({ TableName: 'ttl', Select: 'COUNT' }))).Count!;
+    }
+    assert.equal(left, 2);
+    assert.equal((await client.send(new GetItemCommand({ TableName: 'ttl', Key: { pk: { S: 'old' } } }))).Item, undefined);
+    await expectError(client.send(new UpdateTimeToLiveCommand({ TableName: 'ttl', TimeToLiveSpecification: { Enabled: true, AttributeName: 'expires' } })),
+      'ValidationException', 'TimeToLive is already enabled');
+  });
+});
