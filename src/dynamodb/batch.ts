@@ -6,7 +6,7 @@ import { ConstraintChecker } from './constraints.js';
 import { assertAllUsed } from './expressions/index.js';
 import { expressionContext, itemWrite, parsedItem, prepareItem, projectionOf } from './items.js';
 import { keyOf, refOf, validateKey } from './keys.js';
-import { normalizeItem } from './normalize.js';
+import { normalizeItemValues as normalizeItem } from './values.js';
 import type { DynamoService, LoadedTable } from './service.js';
 import { tableKeyShape } from './table-state.js';
 import type { Item } from './types.js';

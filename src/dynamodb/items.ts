@@ -5,12 +5,12 @@ import type { ItemWrite, StoredItem } from '../storage/store.js';
 import { consumed, readUnits, writeUnits } from './capacity.js';
 import { ConstraintChecker } from './constraints.js';
 import {
-  applyProjection, applyUpdate, assertAllUsed, evaluateCondition, newContext, parseCondition, parseProjection, parseUpdate, projectUpdated,
+  applyProjection, applyUpdate, assertAllUsed, checkUpdateKeys, evaluateCondition, newContext, parseCondition, parseProjection, parseUpdate, projectUpdated,
   type ExpressionContext,
 } from './expressions/index.js';
 import { indexChanges } from './indexes.js';
 import { keyOf, refOf, validateItemKey, validateKey } from './keys.js';
-import { normalizeItem } from './normalize.js';
+import { normalizeItemValues as normalizeItem } from './values.js';
 import type { DynamoService, LoadedTable } from './service.js';
 import { tableKeyShape, type TableState } from './table-state.js';
 import type { AttributeValue, Item } from './types.js';
@@ -45,8 +45,13 @@ export function conditionOf(input: Input, ctx: ExpressionContext): ((item: Item 
   return (item) => evaluateCondition(cond, item);
 }
 
-export function expressionContext(input: Input): ExpressionContext {
-  return newContext(input.ExpressionAttributeNames as Record<string, string> | undefined, input.ExpressionAttributeValues as Record<string, AttributeValue> | undefined);
+/** Scan, BatchWriteItem and the transactions still word invalid values the older way ("contains invalid value"). */
+export function expressionContext(input: Input, valueErrors: 'bare' | 'wrapped' = 'bare'): ExpressionContext {
+  return newContext(
+    input.ExpressionAttributeNames as Record<string, string> | undefined,
+    input.ExpressionAttributeValues as Record<string, AttributeValue> | undefined,
+    { valueErrors },
+  );
 }
 
 /** Validates, normalises and sizes a full item image destined for a table. */
@@ -187,6 +192,8 @@ export function updateItem(svc: DynamoService, rc: RequestContext, input: Input)
   validateKey(input.Key as Item, shape);
   const key = normalizeItem(input.Key as Item);
   const keyNames = shape.range ? [shape.hash.name, shape.range.name] : [shape.hash.name];
+  // AWS refuses an update of a key attribute before it looks at the item or the condition.
+  if (plan) checkUpdateKeys(plan, keyNames);
   const { result } = svc.store.mutate([refOf(t.uid, key, shape)], ([cur]) => {
     const old = parsedItem(cur);
     if (condition && !condition(old)) throw conditionFailed(old, input.ReturnValuesOnConditionCheckFailure);

@@ -8,7 +8,7 @@ import { ConstraintChecker } from './constraints.js';
 import { assertAllUsed, evaluateCondition, parseCondition, parseKeyCondition, type ExpressionContext, type KeyCondition } from './expressions/index.js';
 import { expressionContext, projectionOf } from './items.js';
 import { positionOf, refOf, validateKey, wireIndexKey, wireKey } from './keys.js';
-import { normalizeItem } from './normalize.js';
+import { normalizeItemValues as normalizeItem } from './values.js';
 import type { DynamoService, LoadedTable } from './service.js';
 import { findIndex, keyShapeOf, tableKeyShape, type KeyShape } from './table-state.js';
 import type { Item } from './types.js';
@@ -43,7 +43,8 @@ function readChecks(input: Input, c: ConstraintChecker): void {
   }
 }
 
-function planRead(svc: DynamoService, rc: RequestContext, input: Input, ctx: ExpressionContext): ReadPlan {
+/** Parses in DynamoDB's order (key condition, then filter, then projection), so the first error reported matches AWS. */
+function planRead(svc: DynamoService, rc: RequestContext, input: Input, ctx: ExpressionContext, parseKeys?: (plan: Pick<ReadPlan, 'table' | 'tableShape' | 'index'>) => void): ReadPlan {
   const table = svc.requireTable(rc, input.TableName as string);
   const tableShape = tableKeyShape(table.state);
   const hasProjection = input.ProjectionExpression !== undefined || input.AttributesToGet !== undefined;
@@ -71,6 +72,7 @@ function planRead(svc: DynamoService, rc: RequestContext, input: Input, ctx: Exp
   } else if (input.Select === 'ALL_PROJECTED_ATTRIBUTES') {
     throw validation('One or more parameter values were invalid: Select type ALL_PROJECTED_ATTRIBUTES is supported only for index queries');
   }
+  parseKeys?.({ table, tableShape, index });
   let filter: ReadPlan['filter'];
   if (typeof input.FilterExpression === 'string') {
     const cond = parseCondition(input.FilterExpression, ctx, 'FilterExpression');
@@ -173,12 +175,16 @@ export function query(svc: DynamoService, rc: RequestContext, input: Input): unk
     throw validation('Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.');
   }
   const ctx = expressionContext(input);
-  const plan = planRead(svc, rc, input, ctx);
-  const shape = plan.index ? plan.index.shape : plan.tableShape;
-  const types: Record<string, 'S' | 'N' | 'B'> = {};
-  for (const d of plan.table.state.AttributeDefinitions) types[d.AttributeName] = d.AttributeType;
-  const cond = parseKeyCondition(input.KeyConditionExpression, ctx, { hash: shape.hash.name, range: shape.range?.name }, types);
+  let cond: KeyCondition | undefined;
+  const plan = planRead(svc, rc, input, ctx, (p) => {
+    const s = p.index ? p.index.shape : p.tableShape;
+    const types: Record<string, 'S' | 'N' | 'B'> = {};
+    for (const d of p.table.state.AttributeDefinitions) types[d.AttributeName] = d.AttributeType;
+    cond = parseKeyCondition(input.KeyConditionExpression as string, ctx, { hash: s.hash.name, range: s.range?.name }, types);
+  });
   assertAllUsed(ctx);
+  const shape = plan.index ? plan.index.shape : plan.tableShape;
+  if (!cond) throw validation('Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.');
   const forward = input.ScanIndexForward !== false;
   const limit = input.Limit as number | undefined;
   const pk = encodeKeyValue(shape.hash.type, cond.hashValue);
@@ -219,7 +225,7 @@ export function scan(svc: DynamoService, rc: RequestContext, input: Input): unkn
   if (input.Segment !== undefined && (input.Segment as number) >= (input.TotalSegments as number)) {
     throw validation(`The Segment parameter is zero-based and must be less than parameter TotalSegments: Segment: ${input.Segment} is not less than TotalSegments: ${input.TotalSegments}`);
   }
-  const ctx = expressionContext(input);
+  const ctx = expressionContext(input, 'wrapped');
   const plan = planRead(svc, rc, input, ctx);
   assertAllUsed(ctx);
   let hashRange: [number, number] | undefined;

@@ -4,10 +4,10 @@ import type { RequestContext } from '../server/request-context.js';
 import type { ItemWrite, KeyRef } from '../storage/store.js';
 import { consumed, readUnits, writeUnits } from './capacity.js';
 import { ConstraintChecker } from './constraints.js';
-import { applyUpdate, assertAllUsed, parseUpdate, type UpdatePlan } from './expressions/index.js';
+import { applyUpdate, assertAllUsed, checkUpdateKeys, parseUpdate, type UpdatePlan } from './expressions/index.js';
 import { conditionOf, expressionContext, itemWrite, parsedItem, prepareItem, projectionOf } from './items.js';
 import { keyOf, refOf, validateKey } from './keys.js';
-import { normalizeItem } from './normalize.js';
+import { normalizeItemValues as normalizeItem } from './values.js';
 import type { DynamoService, LoadedTable } from './service.js';
 import { tableKeyShape } from './table-state.js';
 import type { Item } from './types.js';
@@ -146,7 +146,7 @@ function planAction(svc: DynamoService, rc: RequestContext, entry: Input): Actio
   c.throwIfAny();
   const table = svc.requireTable(rc, body.TableName as string);
   const shape = tableKeyShape(table.state);
-  const ctx = expressionContext(body);
+  const ctx = expressionContext(body, 'wrapped');
   const update = kind === 'Update' && typeof body.UpdateExpression === 'string' ? parseUpdate(body.UpdateExpression, ctx) : undefined;
   if (kind === 'Update' && body.UpdateExpression === undefined) {
     throw validation("1 validation error detected: Value null at 'transactItems.1.member.update.updateExpression' failed to satisfy constraint: Member must not be null");
@@ -156,6 +156,7 @@ function planAction(svc: DynamoService, rc: RequestContext, entry: Input): Actio
     throw validation("1 validation error detected: Value null at 'transactItems.1.member.conditionCheck.conditionExpression' failed to satisfy constraint: Member must not be null");
   }
   assertAllUsed(ctx);
+  if (update) checkUpdateKeys(update, shape.range ? [shape.hash.name, shape.range.name] : [shape.hash.name]);
   let key: Item;
   let put: Action['put'];
   if (kind === 'Put') {

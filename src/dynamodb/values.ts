@@ -35,7 +35,8 @@ interface Decimal {
 
 /** The type tag of a well-formed AttributeValue. */
 export function typeOf(v: AttributeValue): AttributeType {
-  for (const t of ATTRIBUTE_TYPES) if (t in v) return t;
+  const r = v as Record<string, unknown>;
+  for (const t of ATTRIBUTE_TYPES) if (r[t] !== undefined && r[t] !== null) return t;
   throw new Error('AttributeValue without a type');
 }
 
@@ -284,17 +285,43 @@ export function validateItemValues(item: Record<string, unknown>): asserts item 
 
 // ---------------------------------------------------------------------------------------------- normal form
 
-/** The value as DynamoDB stores and returns it: numbers (and number-set members) in canonical form. */
+/**
+ * The value as DynamoDB stores and returns it: numbers (and number-set members) in canonical form, and
+ * nothing but the one type member (stray or null members of a validated value are dropped).
+ */
 export function normalizeAttributeValue(v: AttributeValue): AttributeValue {
-  if ('N' in v) return { N: normalizeNumber(v.N) };
-  if ('NS' in v) return { NS: v.NS.map(normalizeNumber) };
-  if ('L' in v) return { L: v.L.map(normalizeAttributeValue) };
-  if ('M' in v) {
-    const m: Record<string, AttributeValue> = {};
-    for (const [k, e] of Object.entries(v.M)) m[k] = normalizeAttributeValue(e);
-    return { M: m };
+  switch (typeOf(v)) {
+    case 'S':
+      return { S: (v as { S: string }).S };
+    case 'N':
+      return { N: normalizeNumber((v as { N: string }).N) };
+    case 'B':
+      return { B: (v as { B: string }).B };
+    case 'BOOL':
+      return { BOOL: (v as { BOOL: boolean }).BOOL };
+    case 'NULL':
+      return { NULL: true };
+    case 'SS':
+      return { SS: [...(v as { SS: string[] }).SS] };
+    case 'NS':
+      return { NS: (v as { NS: string[] }).NS.map(normalizeNumber) };
+    case 'BS':
+      return { BS: [...(v as { BS: string[] }).BS] };
+    case 'L':
+      return { L: (v as { L: AttributeValue[] }).L.map(normalizeAttributeValue) };
+    case 'M': {
+      const m: Record<string, AttributeValue> = {};
+      for (const [k, e] of Object.entries((v as { M: Record<string, AttributeValue> }).M)) m[k] = normalizeAttributeValue(e);
+      return { M: m };
+    }
   }
-  return v;
+}
+
+/** Every attribute of an item in stored form (see normalizeAttributeValue). */
+export function normalizeItemValues(item: Item): Item {
+  const out: Item = {};
+  for (const [k, v] of Object.entries(item)) out[k] = normalizeAttributeValue(v);
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------- ordering and equality

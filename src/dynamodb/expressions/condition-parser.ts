@@ -44,6 +44,11 @@ export interface RawCondition {
   operatorCount: number;
 }
 
+const MAX_PAREN_DEPTH = 301;
+
+/** Parentheses nested deeper than any non-redundant expression can need. */
+export class TooDeep extends Error {}
+
 const KEYWORDS = new Set(['AND', 'OR', 'NOT', 'BETWEEN', 'IN']);
 const COMPARATORS = new Set<string>(['=', '<>', '<', '<=', '>', '>=']);
 
@@ -59,6 +64,7 @@ class ConditionParser {
   private readonly c: Cursor;
   redundantParens = false;
   operatorCount = 0;
+  private depth = 0;
 
   constructor(tokens: readonly Token[]) {
     this.c = new Cursor(tokens);
@@ -165,8 +171,12 @@ class ConditionParser {
     const t = this.c.peek();
     if (!t) this.c.fail();
     if (t.kind === 'punct' && t.text === '(') {
+      // Past 300 levels (the operator limit) some pair of parentheses must be redundant.
+      if (this.depth >= MAX_PAREN_DEPTH) throw new TooDeep();
       this.c.pos++;
+      this.depth++;
       const inner = this.parseOr();
+      this.depth--;
       this.c.expectPunct(')');
       if (inner.parens > 0 && inner.end === this.c.pos - 1) this.redundantParens = true;
       inner.parens++;

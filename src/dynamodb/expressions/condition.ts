@@ -9,13 +9,13 @@
  */
 import { validation } from '../../server/errors.js';
 import type { AttributeValue } from '../types.js';
-import { compareValues, typeOf, type AttributeType } from '../values.js';
+import { compareValues, typeOf } from '../values.js';
 import {
   beginExpression, lookupName, lookupValue, Problems, undefinedNameMessage, undefinedValueMessage,
   type ExpressionContext, type ExpressionParam,
 } from './context.js';
 import {
-  parseConditionSyntax, type Comparator, type RawCall, type RawNode, type RawPathPart,
+  parseConditionSyntax, TooDeep, type Comparator, type RawCall, type RawNode, type RawPathPart,
 } from './condition-parser.js';
 import { pathToString, type Path, type PathElement } from './paths.js';
 import { isReservedWord } from './reserved-words.js';
@@ -64,6 +64,7 @@ export function parseCondition(expr: string, ctx: ExpressionContext, param: Expr
     raw = parseConditionSyntax(tokens);
   } catch (e) {
     if (e instanceof SyntaxErrorAt) throw validation(`Invalid ${param}: ${syntaxMessage(expr, tokens, e.at)}`);
+    if (e instanceof TooDeep) throw validation(`Invalid ${param}: The expression has redundant parentheses;`);
     throw e;
   }
   if (raw.operatorCount > MAX_OPERATORS) {
@@ -324,6 +325,3 @@ class Validator {
     throw new Error(`not an operand: ${n.kind}`);
   }
 }
-
-/** The type names attribute_type accepts. */
-export const ATTRIBUTE_TYPE_NAMES: readonly AttributeType[] = ['S', 'SS', 'N', 'NS', 'B', 'BS', 'BOOL', 'NULL', 'L', 'M'];

@@ -75,7 +75,7 @@ function parseSyntax(tokens: readonly Token[]): RawUpdate {
     if (!t || t.kind !== 'ident' || !isSectionWord(t.text)) c.fail();
     c.pos++;
     const word = t.text.toUpperCase() as SectionWord;
-    do {
+    for (;;) {
       if (word === 'SET') {
         const target = path();
         c.expectPunct('=');
@@ -89,7 +89,9 @@ function parseSyntax(tokens: readonly Token[]): RawUpdate {
         c.pos++;
         out.actions.push({ action: word, path: target, value: v.text });
       }
-    } while (c.isPunct(',') && ++c.pos);
+      if (!c.isPunct(',')) break;
+      c.pos++;
+    }
     if (seen.has(word) && !out.repeatedSection) out.repeatedSection = word;
     seen.add(word);
   } while (!c.atEnd());
