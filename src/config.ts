@@ -9,6 +9,10 @@ export interface StrataConfig {
   /** Accept well-formed signatures from unknown keys (default: on when bound to loopback). */
   permissiveAuth: boolean;
   ttlSweepSeconds: number;
+  /** How far LatestRestorableDateTime trails now, in seconds (AWS: about 300; 0 = now exactly). */
+  pitrLagSeconds: number;
+  /** Whether the admin API may move the clock forward (POST /_strata/clock/advance). */
+  timeTravel: boolean;
 }
 
 /** Every option, its environment variable and its default: the one table `strata serve --help` prints. */
@@ -20,6 +24,8 @@ export const OPTIONS = [
   { flag: 'credentials', env: 'STRATA_CREDENTIALS', def: `test:test:${DEFAULT_ACCOUNT}`, help: 'accepted keys: ACCESS_KEY:SECRET[:ACCOUNT],...' },
   { flag: 'auth', env: 'STRATA_AUTH', def: '', help: 'strict | permissive (default: permissive on loopback, strict otherwise)' },
   { flag: 'ttl-sweep-seconds', env: 'STRATA_TTL_SWEEP_SECONDS', def: '30', help: 'how often expired TTL items are deleted' },
+  { flag: 'pitr-lag', env: 'STRATA_PITR_LAG', def: '300', help: 'seconds LatestRestorableDateTime trails now (AWS: ~300; 0 = now exactly)' },
+  { flag: 'time-travel', env: 'STRATA_TIME_TRAVEL', def: 'true', help: 'allow signed POST /_strata/clock/advance to move the clock forward' },
 ] as const;
 
 export type OptionValues = Partial<Record<(typeof OPTIONS)[number]['flag'], string | boolean>>;
@@ -49,5 +55,13 @@ export function resolveConfig(flags: OptionValues, env: NodeJS.ProcessEnv = proc
     credentials: parseCredentials(get('credentials')),
     permissiveAuth: auth ? auth === 'permissive' : isLoopback(host),
     ttlSweepSeconds: Number(get('ttl-sweep-seconds')),
+    pitrLagSeconds: pitrLag(get('pitr-lag')),
+    timeTravel: get('time-travel') !== 'false',
   };
+}
+
+function pitrLag(text: string): number {
+  const n = Number(text);
+  if (text.trim() === '' || !Number.isFinite(n) || n < 0) throw new Error(`--pitr-lag must be a number of seconds >= 0, not "${text}"`);
+  return n;
 }

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { startStrata } from '../app.js';
 import { OPTIONS, resolveConfig, type OptionValues } from '../config.js';
+import { runClock } from './clock.js';
 import { runDemo } from './demo.js';
 
 const USAGE = `usage: strata <command> [options]
@@ -8,6 +9,7 @@ const USAGE = `usage: strata <command> [options]
 commands:
   serve     run the server (DynamoDB, S3 and RDS APIs and the console on one port)
   demo      start an in-memory server, load a table and show what Strata does
+  clock     show a running server's clock, or move it forward: clock advance --seconds N (see clock --help)
 
 serve options (each also an environment variable):
 ${OPTIONS.map((o) => `  --${o.flag.padEnd(20)} ${o.env.padEnd(26)} ${o.help}${o.def ? ` (default: ${o.def})` : ''}`).join('\n')}
@@ -51,6 +53,8 @@ export async function main(argv: string[]): Promise<void> {
         return await serve(rest);
       case 'demo':
         return await runDemo();
+      case 'clock':
+        return await runClock(rest);
       case undefined:
       case '--help':
       case 'help':

@@ -42,7 +42,8 @@ export function describeTable(state: TableState, stats: TableStats, status: stri
     d.SSEDescription = { Status: 'ENABLED', SSEType: 'KMS', KMSMasterKeyArn: arn };
   }
   if (state.TableClass) d.TableClassSummary = { TableClass: state.TableClass };
-  if (state.RestoreSummary) d.RestoreSummary = state.RestoreSummary;
+  // AWS shows RestoreSummary only while the restore runs; once ACTIVE nothing marks a restored table.
+  if (state.RestoreSummary?.RestoreInProgress) d.RestoreSummary = state.RestoreSummary;
   d.DeletionProtectionEnabled = state.DeletionProtectionEnabled;
   return d;
 }
@@ -55,7 +56,8 @@ function describeIndex(state: TableState, i: IndexState, global: boolean, indexS
     Projection: i.Projection,
   };
   if (global) {
-    d.IndexStatus = i.IndexStatus;
+    // A restoring table lists its GSIs without IndexStatus, as AWS does.
+    if (!state.RestoreSummary?.RestoreInProgress) d.IndexStatus = i.IndexStatus;
     if (i.Backfilling) d.Backfilling = true;
     d.ProvisionedThroughput = {
       NumberOfDecreasesToday: 0,

@@ -1,3 +1,5 @@
+import { describeContinuousBackups, updateContinuousBackups } from '../pitr/continuous-backups.js';
+import { restoreTableToPointInTime } from '../pitr/restore.js';
 import { batchGetItem, batchWriteItem } from './batch.js';
 import { deleteItem, getItem, putItem, updateItem } from './items.js';
 import { query, scan } from './read.js';
@@ -28,6 +30,9 @@ export const dynamoOperations = new Map<string, Operation>([
   ['ListTagsOfResource', listTagsOfResource],
   ['UpdateTimeToLive', updateTimeToLive],
   ['DescribeTimeToLive', describeTimeToLive],
+  ['UpdateContinuousBackups', updateContinuousBackups],
+  ['DescribeContinuousBackups', describeContinuousBackups],
+  ['RestoreTableToPointInTime', restoreTableToPointInTime],
   ['DescribeEndpoints', (_svc, rc) => ({ Endpoints: [{ Address: `dynamodb.${rc.region}.amazonaws.com`, CachePeriodInMinutes: 1440 }] })],
   ['DescribeLimits', () => ({ AccountMaxReadCapacityUnits: 80000, AccountMaxWriteCapacityUnits: 80000, TableMaxReadCapacityUnits: 40000, TableMaxWriteCapacityUnits: 40000 })],
 ]);

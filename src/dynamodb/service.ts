@@ -50,10 +50,11 @@ export class DynamoService {
     return loaded;
   }
 
-  /** The table, or ResourceNotFoundException with the short message the item operations use. */
+  /** The table, or ResourceNotFoundException with the short message the item operations use (also while
+   * a restore is still filling the table: AWS serves only DescribeTable until it is ACTIVE). */
   requireTable(ctx: RequestContext, nameOrArn: string, message = 'Requested resource not found'): LoadedTable {
     const t = this.findTable(ctx, nameOrArn);
-    if (!t) throw resourceNotFound(message);
+    if (!t || t.state.RestoreSummary?.RestoreInProgress) throw resourceNotFound(message);
     return t;
   }
 

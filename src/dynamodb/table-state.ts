@@ -35,6 +35,9 @@ export interface PitrState {
   /** Microseconds: when PITR was last enabled. */
   enabledAt?: number;
   recoveryPeriodInDays: number;
+  /** Microseconds: the window never starts before this (set when the recovery period grows, since
+   * history older than the previous period may already be compacted away). */
+  floorMicros?: number;
 }
 
 export interface RestoreSummaryState {
@@ -42,6 +45,16 @@ export interface RestoreSummaryState {
   SourceTableArn?: string;
   RestoreDateTime: number;
   RestoreInProgress: boolean;
+}
+
+/** A restore in progress into this table (RestoreTableToPointInTime): where it reads and how far it got. */
+export interface RestoreJobState {
+  sourceUid: number;
+  /** Read the source as of this commit timestamp (microseconds). */
+  asOfMicros: number;
+  /** Last source key copied (hex of partition hash, pk, sk), so a restart resumes after it. */
+  after?: { h: number; pk: string; sk: string };
+  copied: number;
 }
 
 /** Everything Strata keeps about a table besides its items: persisted as JSON by the store. */
@@ -67,6 +80,12 @@ export interface TableState {
   TimeToLive: TimeToLiveState;
   Pitr: PitrState;
   RestoreSummary?: RestoreSummaryState;
+  RestoreJob?: RestoreJobState;
+}
+
+/** CREATING while a restore fills the table, else ACTIVE (Strata creates and updates tables at once). */
+export function tableStatus(state: TableState): 'CREATING' | 'ACTIVE' {
+  return state.RestoreSummary?.RestoreInProgress ? 'CREATING' : 'ACTIVE';
 }
 
 export interface KeyAttribute {

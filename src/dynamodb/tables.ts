@@ -5,7 +5,7 @@ import { ConstraintChecker } from './constraints.js';
 import { describeTable } from './describe-table.js';
 import { backfillIndex } from './indexes.js';
 import type { DynamoService, LoadedTable } from './service.js';
-import type { AttributeDefinition, IndexState, Projection, TableState, Throughput } from './table-state.js';
+import { tableStatus, type AttributeDefinition, type IndexState, type Projection, type TableState, type Throughput } from './table-state.js';
 import type { KeySchemaElement } from './types.js';
 import { validateCreateTable, validateIndex } from './validate-create-table.js';
 
@@ -70,7 +70,7 @@ export function describeTableOp(svc: DynamoService, ctx: RequestContext, input: 
   c.throwIfAny();
   const t = svc.findTable(ctx, input.TableName as string);
   if (!t) throw resourceNotFound(`Requested resource not found: Table: ${svc.tableNameFrom(ctx, input.TableName as string)} not found`);
-  return { Table: describe(svc, t, 'ACTIVE') };
+  return { Table: describe(svc, t, tableStatus(t.state)) };
 }
 
 export function listTables(svc: DynamoService, ctx: RequestContext, input: Record<string, unknown>): unknown {
@@ -91,6 +91,9 @@ export function deleteTable(svc: DynamoService, ctx: RequestContext, input: Reco
   c.throwIfAny();
   const t = svc.findTable(ctx, input.TableName as string);
   if (!t) throw resourceNotFound(`Requested resource not found: Table: ${svc.tableNameFrom(ctx, input.TableName as string)} not found`);
+  if (t.state.RestoreSummary?.RestoreInProgress) {
+    throw new AwsError('ResourceInUseException', `Attempt to change a resource which is still in use: Table is being created: ${t.state.TableName}`, 400);
+  }
   if (t.state.DeletionProtectionEnabled) {
     throw validation(`Resource cannot be deleted as it is currently protected against deletion. Disable deletion protection first.`);
   }

@@ -44,4 +44,15 @@ export class Clock {
   observe(committed: number): void {
     if (committed > this.last) this.last = committed;
   }
+
+  /**
+   * A safe point in time to report or read "as of": the current time rounded up to a whole millisecond
+   * (the wire carries milliseconds), with the clock fenced there so every later commit is strictly
+   * newer. Whatever a client is told "now" is, a read as of it never changes afterwards.
+   */
+  fencedNowMicros(): number {
+    const t = Math.ceil(this.nowMicros() / 1000) * 1000;
+    this.observe(t);
+    return t;
+  }
 }

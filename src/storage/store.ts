@@ -129,6 +129,24 @@ export interface VersionRead {
   limit: number;
 }
 
+/** How much the version log of one table holds (history included), for retention and its tests. */
+export interface VersionStats {
+  /** Version rows, tombstones included. */
+  versions: number;
+  /** Bytes of those rows: item text, encoded keys and a fixed 16 per row for hash and timestamp. */
+  bytes: number;
+}
+
+/** One step of retention compaction (see Store.compactVersions). */
+export interface CompactionStep {
+  /** Versions examined in this step. */
+  examined: number;
+  /** Versions deleted in this step. */
+  deleted: number;
+  /** True when every version older than the cutoff has been examined. */
+  done: boolean;
+}
+
 export interface Store {
   /** Highest commit timestamp ever written, so a restarted clock never goes backwards. */
   lastCommitTs(): number;
@@ -154,6 +172,23 @@ export interface Store {
   /** Replaces an index's entries wholesale (backfill after UpdateTable creates a GSI). */
   putIndexEntries(table: number, entries: Array<IndexEntry & { h: number; pk: Buffer; sk: Buffer }>): void;
   dropIndex(table: number, index: string): void;
+
+  /**
+   * Retention: examines up to `limit` versions of the table with ts < cutoff that earlier steps have not
+   * examined (in commit order, resuming after a persisted cursor). Each examined version deletes the
+   * older versions of its key, and itself when it is a tombstone: what remains, per key, is the newest
+   * version at or before the cutoff (none when that is a tombstone) plus everything newer. Reads as of
+   * any T >= cutoff, current reads included, are unchanged. One short transaction per call.
+   */
+  compactVersions(table: number, cutoff: number, limit: number): CompactionStep;
+  versionStats(table: number): VersionStats;
+  /** Bytes in use by the whole database (pages minus free pages). */
+  databaseBytes(): number;
+  /** Keeps a deleted table's versions from being purged while held (a restore still reading them). */
+  holdPurge(table: number, hold: boolean): void;
+  /** Small persistent settings (the clock's time-travel offset). */
+  getMeta(key: string): string | undefined;
+  putMeta(key: string, value: string): void;
 
   close(): void;
 }

@@ -41,4 +41,13 @@ CREATE TABLE IF NOT EXISTS index_entries (
   PRIMARY KEY (t, idx, ih, ipk, isk, pk, sk)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS purge_queue (uid INTEGER PRIMARY KEY);
+-- Retention: per table, the last version (in commit order) that compaction has examined.
+CREATE TABLE IF NOT EXISTS compaction_cursor (
+  uid INTEGER PRIMARY KEY,
+  ts INTEGER NOT NULL,
+  h INTEGER NOT NULL,
+  pk BLOB NOT NULL,
+  sk BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 `;

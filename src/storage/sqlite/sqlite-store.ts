@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import type {
-  IndexEntry, IndexItem, IndexRead, KeyRef, MutationOutcome, RangeRead, RangeResult, Store, StoredItem,
-  StoredTable, TableStats, VersionRead,
+  CompactionStep, IndexEntry, IndexItem, IndexRead, KeyRef, MutationOutcome, RangeRead, RangeResult, Store, StoredItem,
+  StoredTable, TableStats, VersionRead, VersionStats,
 } from '../store.js';
 import { SCHEMA } from './schema.js';
 
@@ -21,6 +21,7 @@ export class SqliteStore implements Store {
   private readonly clock: () => number;
   private readonly statements = new Map<string, Statement>();
   private purgeTimer: NodeJS.Timeout | undefined;
+  private readonly purgeHolds = new Map<number, number>();
 
   constructor(path: string, clock: () => number) {
     this.db = new Database(path);
@@ -214,6 +215,59 @@ export class SqliteStore implements Store {
     this.stmt('DELETE FROM index_entries WHERE t = ? AND idx = ?').run(table, index);
   }
 
+  compactVersions(table: number, cutoff: number, limit: number): CompactionStep {
+    return this.db.transaction((): CompactionStep => {
+      const cur = this.stmt('SELECT ts, h, pk, sk FROM compaction_cursor WHERE uid = ?').get(table) as
+        { ts: number; h: number; pk: Buffer; sk: Buffer } | undefined;
+      const rows = (cur
+        ? this.stmt('SELECT h, pk, sk, ts, item IS NULL AS tomb FROM versions WHERE t = ? AND ts < ? AND (ts, h, pk, sk) > (?, ?, ?, ?) ORDER BY ts, h, pk, sk LIMIT ?')
+          .all(table, cutoff, cur.ts, cur.h, cur.pk, cur.sk, limit)
+        : this.stmt('SELECT h, pk, sk, ts, item IS NULL AS tomb FROM versions WHERE t = ? AND ts < ? ORDER BY ts, h, pk, sk LIMIT ?')
+          .all(table, cutoff, limit)) as Array<{ h: number; pk: Buffer; sk: Buffer; ts: number; tomb: number }>;
+      const older = this.stmt('DELETE FROM versions WHERE t = ? AND h = ? AND pk = ? AND sk = ? AND ts < ?');
+      const self = this.stmt('DELETE FROM versions WHERE t = ? AND h = ? AND pk = ? AND sk = ? AND ts = ?');
+      let deleted = 0;
+      for (const r of rows) {
+        deleted += older.run(table, r.h, r.pk, r.sk, r.ts).changes;
+        // With everything older gone, a tombstone at the bottom of its key's history reads as "absent"
+        // exactly as no row at all does.
+        if (r.tomb) deleted += self.run(table, r.h, r.pk, r.sk, r.ts).changes;
+      }
+      const last = rows[rows.length - 1];
+      if (last) {
+        this.stmt('INSERT OR REPLACE INTO compaction_cursor(uid, ts, h, pk, sk) VALUES (?, ?, ?, ?, ?)').run(table, last.ts, last.h, last.pk, last.sk);
+      }
+      return { examined: rows.length, deleted, done: rows.length < limit };
+    }).immediate();
+  }
+
+  versionStats(table: number): VersionStats {
+    return this.stmt('SELECT count(*) AS versions, coalesce(sum(coalesce(length(CAST(item AS BLOB)), 0) + length(pk) + length(sk) + 16), 0) AS bytes FROM versions WHERE t = ?')
+      .get(table) as VersionStats;
+  }
+
+  databaseBytes(): number {
+    const pageSize = this.db.pragma('page_size', { simple: true }) as number;
+    const pages = this.db.pragma('page_count', { simple: true }) as number;
+    const free = this.db.pragma('freelist_count', { simple: true }) as number;
+    return (pages - free) * pageSize;
+  }
+
+  holdPurge(table: number, hold: boolean): void {
+    const n = (this.purgeHolds.get(table) ?? 0) + (hold ? 1 : -1);
+    if (n > 0) this.purgeHolds.set(table, n);
+    else this.purgeHolds.delete(table);
+    if (!hold) this.schedulePurge();
+  }
+
+  getMeta(key: string): string | undefined {
+    return this.stmt('SELECT value FROM meta WHERE key = ?').pluck().get(key) as string | undefined;
+  }
+
+  putMeta(key: string, value: string): void {
+    this.stmt('INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)').run(key, value);
+  }
+
   close(): void {
     if (this.purgeTimer) clearTimeout(this.purgeTimer);
     this.db.close();
@@ -221,21 +275,30 @@ export class SqliteStore implements Store {
 
   /** Deleted tables' versions go in small chunks so a large DeleteTable never stalls other requests. */
   private schedulePurge(): void {
-    if (this.purgeTimer) return;
-    const pending = this.stmt('SELECT uid FROM purge_queue LIMIT 1').pluck().get() as number | undefined;
-    if (pending === undefined) return;
+    if (this.purgeTimer || this.nextPurge() === undefined) return;
     this.purgeTimer = setTimeout(() => {
       this.purgeTimer = undefined;
+      // Chosen when the timer fires, so a hold taken after scheduling (a restore resumed at start-up) is seen.
+      const pending = this.nextPurge();
+      if (pending === undefined) return;
       this.purgeStep(pending);
       this.schedulePurge();
     }, 10);
     this.purgeTimer.unref();
   }
 
+  private nextPurge(): number | undefined {
+    const uids = this.stmt('SELECT uid FROM purge_queue ORDER BY uid').pluck().all() as number[];
+    return uids.find((u) => !this.purgeHolds.has(u));
+  }
+
   private purgeStep(uid: number): void {
     const n = this.stmt('DELETE FROM versions WHERE (t, h, pk, sk, ts) IN (SELECT t, h, pk, sk, ts FROM versions WHERE t = ? LIMIT ?)').run(uid, PURGE_CHUNK).changes;
     const m = this.stmt('DELETE FROM index_entries WHERE (t, idx, ih, ipk, isk, pk, sk) IN (SELECT t, idx, ih, ipk, isk, pk, sk FROM index_entries WHERE t = ? LIMIT ?)').run(uid, PURGE_CHUNK).changes;
-    if (n === 0 && m === 0) this.stmt('DELETE FROM purge_queue WHERE uid = ?').run(uid);
+    if (n === 0 && m === 0) {
+      this.stmt('DELETE FROM purge_queue WHERE uid = ?').run(uid);
+      this.stmt('DELETE FROM compaction_cursor WHERE uid = ?').run(uid);
+    }
   }
 }
 
