@@ -26,7 +26,6 @@ async function serve(args: string[]): Promise<void> {
   const config = resolveConfig(serveFlags(args));
   const running = await startStrata(config);
   const mode = config.permissiveAuth ? 'permissive' : 'strict';
-  console.log(`strata listening on ${running.url} (data: ${config.inMemory ? 'in memory' : config.dataDir}, auth: ${mode})`);
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;
@@ -42,6 +41,8 @@ async function serve(args: string[]): Promise<void> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  // Announced only once the signal handlers are in place: whoever waits for this line may signal at once.
+  console.log(`strata listening on ${running.url} (data: ${config.inMemory ? 'in memory' : config.dataDir}, auth: ${mode})`);
 }
 
 export async function main(argv: string[]): Promise<void> {
