@@ -11,12 +11,19 @@ import { Authenticator } from './server/auth.js';
 import { DynamoDbHandler } from './server/dynamodb-handler.js';
 import { HttpServer } from './server/http-server.js';
 import { SqliteStore } from './storage/sqlite/sqlite-store.js';
+import { SqliteJobStore } from './storage/sqlite/sqlite-job-store.js';
+import { exportOperations } from './export/export-operations.js';
+import { ExportRunner } from './export/export-runner.js';
+import { exportSinkFactory } from './export/export-sink.js';
+import { ExportProgressHandler } from './export/export-progress-handler.js';
+import { createS3Handler } from './server/s3-handler.js';
 
 export interface RunningStrata {
   url: string;
   port: number;
   svc: DynamoService;
   pitr: PitrService;
+  exports: ExportRunner;
   close(): Promise<void>;
 }
 
@@ -33,22 +40,38 @@ export async function startStrata(config: StrataConfig): Promise<RunningStrata> 
   const svc = new DynamoService(store, clock);
   const pitr = new PitrService(svc, { lagSeconds: config.pitrLagSeconds });
   const auth = new Authenticator(config.credentials, config.permissiveAuth, () => Date.now());
-  const http = new HttpServer([new DynamoDbHandler(svc, auth, dynamoOperations),
-    new AdminHandler(pitr, auth, { timeTravel: config.timeTravel, sweepTtl: () => sweeper.sweepOnce() })]);
+  const jobs = new SqliteJobStore(store.db);
+  let selfUrl = '';
+  const runner = new ExportRunner(svc, jobs, exportSinkFactory(config, auth, () => selfUrl), { concurrency: 2 });
+  const operations = new Map(dynamoOperations);
+  for (const [name, op] of exportOperations({ svc, jobs, limits: { maxInProgress: config.maxConcurrentExports, segmentBytes: config.exportSegmentBytes, incrementalMinSeconds: config.incrementalMinPeriodSeconds }, start: (s) => runner.start(s) })) {
+    operations.set(name, op);
+  }
+  const s3 = createS3Handler({ dataDir: config.inMemory ? null : config.dataDir, auth });
+  const http = new HttpServer([new DynamoDbHandler(svc, auth, operations),
+    new ExportProgressHandler(runner, jobs, auth),
+    new AdminHandler(pitr, auth, { timeTravel: config.timeTravel, sweepTtl: () => sweeper.sweepOnce() }),
+    // Last: the S3 store claims whatever the others did not.
+    s3]);
   const sweeper = new TtlSweeper(svc, config.ttlSweepSeconds * 1000);
   sweeper.start();
   pitr.start();
   const address = await http.listen(config.port, config.host);
   const hostForUrl = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  selfUrl = `http://${hostForUrl}:${address.port}`;
+  runner.recover();
   return {
     url: `http://${hostForUrl}:${address.port}`,
     port: address.port,
     svc,
     pitr,
+    exports: runner,
     async close() {
       sweeper.stop();
       pitr.stop();
+      await runner.stop();
       await http.close();
+      s3.close();
       store.close();
     },
   };

@@ -13,6 +13,15 @@ export interface StrataConfig {
   pitrLagSeconds: number;
   /** Whether the admin API may move the clock forward (POST /_strata/clock/advance). */
   timeTravel: boolean;
+  /** Where exports write: the embedded store on this port when empty, else any S3 endpoint. */
+  s3Endpoint: string;
+  s3Region: string;
+  s3AccessKeyId: string;
+  s3SecretAccessKey: string;
+  maxConcurrentExports: number;
+  /** Uncompressed table bytes per export data file (and per resumable unit of work). */
+  exportSegmentBytes: number;
+  incrementalMinPeriodSeconds: number;
 }
 
 /** Every option, its environment variable and its default: the one table `strata serve --help` prints. */
@@ -26,6 +35,13 @@ export const OPTIONS = [
   { flag: 'ttl-sweep-seconds', env: 'STRATA_TTL_SWEEP_SECONDS', def: '30', help: 'how often expired TTL items are deleted' },
   { flag: 'pitr-lag', env: 'STRATA_PITR_LAG', def: '300', help: 'seconds LatestRestorableDateTime trails now (AWS: ~300; 0 = now exactly)' },
   { flag: 'time-travel', env: 'STRATA_TIME_TRAVEL', def: 'true', help: 'allow signed POST /_strata/clock/advance to move the clock forward' },
+  { flag: 's3-endpoint', env: 'STRATA_S3_ENDPOINT', def: '', help: 'S3 endpoint exports write to (default: the embedded store on this port)' },
+  { flag: 's3-region', env: 'STRATA_S3_REGION', def: 'us-east-1', help: 'region used to sign requests to --s3-endpoint' },
+  { flag: 's3-access-key-id', env: 'STRATA_S3_ACCESS_KEY_ID', def: '', help: 'credentials for --s3-endpoint (default: the AWS SDK chain)' },
+  { flag: 's3-secret-access-key', env: 'STRATA_S3_SECRET_ACCESS_KEY', def: '', help: 'secret for --s3-access-key-id' },
+  { flag: 'max-concurrent-exports', env: 'STRATA_MAX_CONCURRENT_EXPORTS', def: '300', help: 'exports in progress per account before LimitExceededException' },
+  { flag: 'export-segment-mb', env: 'STRATA_EXPORT_SEGMENT_MB', def: '128', help: 'table megabytes per export data file (the unit resumed after a crash)' },
+  { flag: 'incremental-min-period', env: 'STRATA_INCREMENTAL_MIN_PERIOD', def: '900', help: 'shortest incremental export period in seconds (AWS: 15 minutes)' },
 ] as const;
 
 export type OptionValues = Partial<Record<(typeof OPTIONS)[number]['flag'], string | boolean>>;
@@ -57,7 +73,20 @@ export function resolveConfig(flags: OptionValues, env: NodeJS.ProcessEnv = proc
     ttlSweepSeconds: Number(get('ttl-sweep-seconds')),
     pitrLagSeconds: pitrLag(get('pitr-lag')),
     timeTravel: get('time-travel') !== 'false',
+    s3Endpoint: get('s3-endpoint'),
+    s3Region: get('s3-region'),
+    s3AccessKeyId: get('s3-access-key-id'),
+    s3SecretAccessKey: get('s3-secret-access-key'),
+    maxConcurrentExports: positive(get('max-concurrent-exports'), 'max-concurrent-exports'),
+    exportSegmentBytes: Math.round(positive(get('export-segment-mb'), 'export-segment-mb') * 1024 * 1024),
+    incrementalMinPeriodSeconds: positive(get('incremental-min-period'), 'incremental-min-period', true),
   };
+}
+
+function positive(text: string, flag: string, zeroAllowed = false): number {
+  const n = Number(text);
+  if (!Number.isFinite(n) || n < 0 || (!zeroAllowed && n === 0)) throw new Error(`--${flag} must be a ${zeroAllowed ? 'non-negative' : 'positive'} number, not "${text}"`);
+  return n;
 }
 
 function pitrLag(text: string): number {

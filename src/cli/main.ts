@@ -3,12 +3,16 @@ import { startStrata } from '../app.js';
 import { OPTIONS, resolveConfig, type OptionValues } from '../config.js';
 import { runClock } from './clock.js';
 import { runDemo } from './demo.js';
+import { exportCommand } from './export-command.js';
+import { verifyCommand } from './verify-command.js';
 
 const USAGE = `usage: strata <command> [options]
 
 commands:
   serve     run the server (DynamoDB, S3 and RDS APIs and the console on one port)
-  demo      start an in-memory server, load a table and show what Strata does
+  demo      start an in-memory server, load a table, export it to S3 and verify the export
+  export    start a table export (ExportTableToPointInTime); --wait shows a progress bar
+  verify    check an export in any S3 bucket against its manifests
   clock     show a running server's clock, or move it forward: clock advance --seconds N (see clock --help)
 
 serve options (each also an environment variable):
@@ -54,6 +58,12 @@ export async function main(argv: string[]): Promise<void> {
         return await serve(rest);
       case 'demo':
         return await runDemo();
+      case 'export':
+        process.exitCode = await exportCommand(rest);
+        return;
+      case 'verify':
+        process.exitCode = await verifyCommand(rest);
+        return;
       case 'clock':
         return await runClock(rest);
       case undefined:

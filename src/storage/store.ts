@@ -163,6 +163,8 @@ export interface Store {
   indexStats(uid: number, index: string): TableStats;
 
   getItem(ref: KeyRef, asOf?: number): StoredItem | undefined;
+  /** The newest version of a key at or before asOf, tombstones included (json null). */
+  getVersion(ref: KeyRef, asOf: number): StoredItem | undefined;
   /** Atomic read-modify-write over any keys of any tables: fn sees the current images and returns the
    * writes, which all commit with one timestamp. If fn throws, nothing is written. */
   mutate<R>(refs: KeyRef[], fn: (current: (StoredItem | undefined)[]) => MutationOutcome<R>): { ts: number; result: R };

@@ -17,7 +17,8 @@ const PURGE_CHUNK = 5000;
  * (table, partition hash, pk, sk, commit_ts); "current" and "as of T" are the same ordered pass.
  */
 export class SqliteStore implements Store {
-  private readonly db: Database.Database;
+  /** Shared with the other SQLite-backed stores of this data directory (jobs), so one file holds everything. */
+  readonly db: Database.Database;
   private readonly clock: () => number;
   private readonly statements = new Map<string, Statement>();
   private purgeTimer: NodeJS.Timeout | undefined;
@@ -29,7 +30,6 @@ export class SqliteStore implements Store {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
     this.db.pragma('cache_size = -65536');
-    this.db.pragma('temp_store = MEMORY');
     this.db.exec(SCHEMA);
     this.schedulePurge();
   }
@@ -105,6 +105,12 @@ export class SqliteStore implements Store {
       : this.stmt('SELECT h, pk, sk, ts, item, size FROM versions WHERE t = ? AND h = ? AND pk = ? AND sk = ? AND ts <= ? ORDER BY ts DESC LIMIT 1').get(ref.table, ref.h, ref.pk, ref.sk, asOf)) as Row | undefined;
     if (!row || row.item === null) return undefined;
     return toStored(row);
+  }
+
+  getVersion(ref: KeyRef, asOf: number): StoredItem | undefined {
+    const row = this.stmt('SELECT h, pk, sk, ts, item, size FROM versions WHERE t = ? AND h = ? AND pk = ? AND sk = ? AND ts <= ? ORDER BY ts DESC LIMIT 1')
+      .get(ref.table, ref.h, ref.pk, ref.sk, asOf) as Row | undefined;
+    return row ? toStored(row) : undefined;
   }
 
   mutate<R>(refs: KeyRef[], fn: (current: (StoredItem | undefined)[]) => MutationOutcome<R>): { ts: number; result: R } {

@@ -1,0 +1,270 @@
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import type { DynamoService } from '../dynamodb/service.js';
+import { keyOf } from '../dynamodb/keys.js';
+import { tableKeyShape, type KeyShape } from '../dynamodb/table-state.js';
+import type { Item } from '../dynamodb/types.js';
+import { SinkFailure, type S3Sink } from '../s3/sink.js';
+import type { JobStore } from '../storage/jobs.js';
+import type { Position, StoredItem } from '../storage/store.js';
+import { EXPORT_JOB, manifestKey, saveExport } from './export-api.js';
+import { isUnfinished, type ExportState, type SegmentState } from './export-state.js';
+import { DataFileWriter } from './format/data-file.js';
+import { fullJsonLine, incrementalJsonLine, type IncrementalChange } from './format/ddb-json.js';
+import { fullIonLine, incrementalIonLine } from './format/ion.js';
+import {
+  fullManifestSummary, incrementalManifestSummary, INCREMENTAL_MIN_BILLED_BYTES, manifestFilesJson, md5Base64, type ManifestFileEntry,
+} from './format/manifest.js';
+import { dataFileKey, dataFileName, exportKeys } from './format/names.js';
+import { segmentOf } from './segments.js';
+
+/** Items read per store call: large enough to amortise the call, small enough to never stall writes. */
+const PAGE = 512;
+
+export type SinkFor = (state: ExportState, account: string) => S3Sink;
+
+export interface ExportProgress {
+  status: ExportState['ExportStatus'];
+  itemsExported: number;
+  /** Items in the table when the export started (full exports): the denominator of a progress bar. */
+  itemsExpected: number;
+  segmentsDone: number;
+  segmentsTotal: number;
+}
+
+export interface ExportRunnerOptions {
+  /** Segments written at once (the gzip work runs on libuv's pool, so 2 uses both cores). */
+  concurrency: number;
+}
+
+/**
+ * Runs exports in the background: data files first (one per segment, resumable segment by segment),
+ * then manifest-files.json, then manifest-summary.json, and only then COMPLETED (invariant 3).
+ */
+export class ExportRunner {
+  private readonly running = new Map<string, Promise<void>>();
+  /** Items written so far by exports running in this process, by ARN. */
+  private readonly written = new Map<string, number>();
+  private stopping = false;
+
+  constructor(
+    private readonly svc: DynamoService,
+    private readonly jobs: JobStore,
+    private readonly sinkFor: SinkFor,
+    private readonly options: ExportRunnerOptions,
+  ) {}
+
+  start(state: ExportState): void {
+    if (this.running.has(state.ExportArn)) return;
+    const job = this.jobs.getJob(EXPORT_JOB, state.ExportArn);
+    if (!job) return;
+    // Resumed segments keep their counts; only unfinished ones are written (and counted) again.
+    this.written.set(state.ExportArn, state.segments.reduce((n, s) => n + (s.file?.itemCount ?? 0), 0));
+    const p = this.run(state, job.account, job.region).finally(() => {
+      this.running.delete(state.ExportArn);
+      this.written.delete(state.ExportArn);
+    });
+    this.running.set(state.ExportArn, p);
+  }
+
+  /** After a restart: every export left IN_PROGRESS resumes from its last finished segment. */
+  recover(): number {
+    const unfinished = this.jobs.unfinishedJobs(EXPORT_JOB, (s) => isUnfinished(JSON.parse(s) as ExportState));
+    for (const j of unfinished) this.start(JSON.parse(j.state) as ExportState);
+    return unfinished.length;
+  }
+
+  /** Lets running exports reach a checkpoint (briefly: an S3 call may hang); they resume on the next start. */
+  async stop(graceMs = 2000): Promise<void> {
+    this.stopping = true;
+    let timer: NodeJS.Timeout | undefined;
+    const grace = new Promise<void>((r) => (timer = setTimeout(r, graceMs)));
+    await Promise.race([Promise.allSettled([...this.running.values()]), grace]);
+    clearTimeout(timer);
+  }
+
+  /** Resolves when the export has finished (for tests and `--wait`). */
+  whenDone(arn: string): Promise<void> | undefined {
+    return this.running.get(arn);
+  }
+
+  progress(state: ExportState): ExportProgress {
+    const done = state.segments.filter((s) => s.file);
+    const finished = done.reduce((n, s) => n + s.file!.itemCount, 0);
+    const itemsExported = state.ExportStatus === 'IN_PROGRESS' ? Math.max(finished, this.written.get(state.ExportArn) ?? 0) : (state.ItemCount ?? finished);
+    return {
+      status: state.ExportStatus,
+      itemsExported,
+      itemsExpected: state.kind === 'FULL_EXPORT' ? state.tableItemCount : itemsExported,
+      segmentsDone: state.ExportStatus === 'COMPLETED' ? state.segments.length : done.length,
+      segmentsTotal: state.segments.length,
+    };
+  }
+
+  private count(state: ExportState, n: number): void {
+    this.written.set(state.ExportArn, (this.written.get(state.ExportArn) ?? 0) + n);
+  }
+
+  private save(state: ExportState, account: string, region: string): void {
+    saveExport(this.jobs, account, region, state);
+  }
+
+  private async run(state: ExportState, account: string, region: string): Promise<void> {
+    const sink = this.sinkFor(state, account);
+    try {
+      const keys = exportKeys(state.S3Prefix, state.ExportId, state.kind);
+      await sink.putObject(keys.started, '');
+      const shape = tableKeyShape(this.requireTable(state).state);
+      if (state.kind === 'FULL_EXPORT') {
+        await this.pool(state.segments.filter((s) => !s.file), async (seg) => {
+          seg.file = await this.fullSegment(state, seg, sink);
+          this.save(state, account, region);
+        });
+      } else {
+        await this.incremental(state, shape, sink);
+      }
+      if (this.stopping) return;
+      // A table deleted while we read may have lost versions to the purge: fail rather than lie.
+      this.requireTable(state);
+      const entries = state.segments.map((s) => s.file!);
+      const itemCount = entries.reduce((n, e) => n + e.itemCount, 0);
+      const filesJson = manifestFilesJson(entries);
+      await sink.putObject(keys.manifestFiles, filesJson);
+      await sink.putObject(keys.manifestFilesMd5, md5Base64(filesJson));
+      const endTime = Math.max(this.svc.clock.nowMillis(), state.StartTime);
+      const billed = state.kind === 'FULL_EXPORT' ? state.tableSizeBytes : Math.max(INCREMENTAL_MIN_BILLED_BYTES, state.tableSizeBytes);
+      const common = {
+        exportArn: state.ExportArn, startTime: state.StartTime, endTime, tableArn: state.TableArn, tableId: state.TableId,
+        s3Bucket: state.S3Bucket, s3Prefix: state.S3Prefix ?? null, s3SseAlgorithm: state.S3SseAlgorithm, s3SseKmsKeyId: state.S3SseKmsKeyId ?? null,
+        manifestFilesS3Key: keys.manifestFiles, billedSizeBytes: billed, itemCount, outputFormat: state.ExportFormat,
+      };
+      const spec = state.IncrementalExportSpecification;
+      const summary = spec
+        ? incrementalManifestSummary({ ...common, exportFromTime: spec.ExportFromTime, exportToTime: spec.ExportToTime, outputView: spec.ExportViewType })
+        : fullManifestSummary({ ...common, exportTime: state.ExportTime! });
+      await sink.putObject(keys.manifestSummary, summary);
+      await sink.putObject(keys.manifestSummaryMd5, md5Base64(summary));
+      Object.assign(state, { ExportStatus: 'COMPLETED', EndTime: endTime, ExportManifest: manifestKey(state), ItemCount: itemCount, BilledSizeBytes: billed });
+      this.save(state, account, region);
+    } catch (e) {
+      if (this.stopping && !(e instanceof SinkFailure)) return;
+      const failure = e instanceof SinkFailure ? { code: e.failureCode, message: e.failureMessage } : { code: 'UNKNOWN', message: e instanceof Error ? e.message : String(e) };
+      Object.assign(state, { ExportStatus: 'FAILED', EndTime: this.svc.clock.nowMillis(), FailureCode: failure.code, FailureMessage: failure.message });
+      this.save(state, account, region);
+    } finally {
+      sink.destroy();
+    }
+  }
+
+  private requireTable(state: ExportState) {
+    const t = this.svc.loadByUid(state.tableUid);
+    if (!t) throw new Error(`Table ${state.TableName} was deleted during the export`);
+    return t;
+  }
+
+  private async pool<T>(items: T[], fn: (item: T) => Promise<void>): Promise<void> {
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < items.length && !this.stopping) await fn(items[next++]!);
+    };
+    await Promise.all(Array.from({ length: Math.min(this.options.concurrency, items.length) }, worker));
+  }
+
+  /** One data file: the segment's hash range of the table as of the snapshot, read page by page. */
+  private async fullSegment(state: ExportState, seg: SegmentState, sink: S3Sink): Promise<ManifestFileEntry> {
+    const file = new DataFileOut(state, sink);
+    let after: Position | undefined;
+    const ion = state.ExportFormat === 'ION';
+    for (;;) {
+      const page = this.svc.store.readRange({ table: state.tableUid, asOf: state.snapshotMicros, hashRange: [seg.lo, seg.hi], forward: true, after, limit: PAGE });
+      for (const row of page.items) await file.write(ion ? fullIonLine(row.json!) : fullJsonLine(row.json!));
+      this.count(state, page.items.length);
+      const last = page.items[page.items.length - 1];
+      if (!page.truncated || !last) break;
+      after = { h: last.h, pk: last.pk, sk: last.sk };
+      if (this.stopping) throw new Error('stopping');
+      await yieldToEventLoop();
+    }
+    return file.finish();
+  }
+
+  /**
+   * Every version written in [from, to) in commit order; a key contributes one record, at its last write
+   * in the window (so the cost follows the changes, not the table). Records go to the file of their hash range.
+   */
+  private async incremental(state: ExportState, shape: KeyShape, sink: S3Sink): Promise<void> {
+    const files = state.segments.map(() => new DataFileOut(state, sink));
+    const view = state.IncrementalExportSpecification!.ExportViewType;
+    const ion = state.ExportFormat === 'ION';
+    const from = state.fromMicros!;
+    const to = state.toMicros!;
+    let after: { ts: number; h: number; pk: Buffer; sk: Buffer } | undefined;
+    let bytes = 0;
+    try {
+      for (;;) {
+        const versions = this.svc.store.readVersions({ table: state.tableUid, from, to, after, limit: PAGE });
+        for (const v of versions) {
+          const change = this.changeAt(state, v, shape, from, to);
+          if (!change) continue;
+          const line = ion ? incrementalIonLine(change, view) : incrementalJsonLine(change, view);
+          if (line === null) continue;
+          bytes += v.size;
+          this.count(state, 1);
+          await files[segmentOf(state.segments, v.h)]!.write(line);
+        }
+        const last = versions[versions.length - 1];
+        if (versions.length < PAGE || !last) break;
+        after = { ts: last.ts, h: last.h, pk: last.pk, sk: last.sk };
+        if (this.stopping) throw new Error('stopping');
+        await yieldToEventLoop();
+      }
+      const entries = await Promise.all(files.map((f) => f.finish()));
+      entries.forEach((e, i) => (state.segments[i]!.file = e));
+      state.tableSizeBytes = bytes;
+    } catch (e) {
+      for (const f of files) f.abort(e instanceof Error ? e : new Error(String(e)));
+      throw e;
+    }
+  }
+
+  /** The compacted change of v's key, or undefined when v is not the key's last write in the window. */
+  private changeAt(state: ExportState, v: StoredItem, shape: KeyShape, from: number, to: number): IncrementalChange | undefined {
+    const ref = { table: state.tableUid, h: v.h, pk: v.pk, sk: v.sk };
+    const newest = this.svc.store.getVersion(ref, to - 1);
+    if (!newest || newest.ts !== v.ts) return undefined;
+    const before = this.svc.store.getVersion(ref, from - 1);
+    const oldImage = before && before.json !== null ? before.json : null;
+    const newImage = v.json;
+    const source = (newImage ?? oldImage)!;
+    if (source === null) return undefined;
+    const keys = keyOf(JSON.parse(source) as Item, shape);
+    return { writeTimestampMicros: v.ts, keys, oldImage, newImage };
+  }
+}
+
+/** A data file being written and uploaded at once; the manifest line when finished. */
+class DataFileOut {
+  private readonly writer = new DataFileWriter();
+  private readonly key: string;
+  private readonly upload: Promise<unknown>;
+
+  constructor(state: ExportState, sink: S3Sink) {
+    this.key = dataFileKey(state.S3Prefix, state.ExportId, state.kind, dataFileName(state.ExportFormat));
+    this.upload = sink.upload(this.key, this.writer.stream);
+    // A failed upload is reported by finish(); keep it from being an unhandled rejection meanwhile.
+    this.upload.catch(() => undefined);
+  }
+
+  async write(line: string): Promise<void> {
+    if (!this.writer.writeLine(line)) await this.writer.drained();
+  }
+
+  async finish(): Promise<ManifestFileEntry> {
+    const result = await this.writer.end();
+    await this.upload;
+    return { itemCount: result.itemCount, md5Checksum: result.md5Checksum, etag: result.etag, dataFileS3Key: this.key };
+  }
+
+  abort(e: Error): void {
+    if (!this.writer.stream.destroyed) this.writer.stream.destroy(e);
+  }
+}
