@@ -325,7 +325,7 @@ describe('restore', () => {
     assert.equal((await storage(strata.url, 'Churn')).VersionCount, 30);
   });
 
-  test('a table being restored is CREATING: item and table writes are refused until it is ACTIVE', async () => {
+  test('a table being restored is CREATING: writes are refused until it is ACTIVE; deleting the source does not disturb it', async () => {
     await createTable('Big');
     for (let i = 0; i < 40; i++) {
       await client.send(new TransactWriteItemsCommand({ TransactItems: Array.from({ length: 100 }, (_, k) => ({
@@ -350,8 +350,11 @@ describe('restore', () => {
     const during = (await client.send(new DescribeTableCommand({ TableName: 'Big-copy' }))).Table!;
     assert.equal(during.RestoreSummary?.RestoreInProgress, true);
     assert.ok((during.ItemCount ?? 0) < 4000);
+    // Deleting the source does not disturb a restore in progress: its versions are held until it is done.
+    await client.send(new DeleteTableCommand({ TableName: 'Big' }));
     await waitActive(client, 'Big-copy');
     assert.equal((await client.send(new DescribeTableCommand({ TableName: 'Big-copy' }))).Table?.ItemCount, 4000);
+    assert.equal((await scanAll(client, 'Big-copy', ['pk'])).size, 4000);
     await client.send(new TagResourceCommand({ ResourceArn: 'arn:aws:dynamodb:us-east-1:000000000000:table/Big-copy', Tags: [{ Key: 'k', Value: 'v' }] }));
   });
 });
