@@ -16,6 +16,7 @@ import {
 } from './format/manifest.js';
 import { dataFileKey, dataFileName, exportKeys } from './format/names.js';
 import { segmentOf } from './segments.js';
+import { pitrOf } from '../pitr/pitr-service.js';
 
 /** Items read per store call: large enough to amortise the call, small enough to never stall writes. */
 const PAGE = 512;
@@ -110,6 +111,8 @@ export class ExportRunner {
 
   private async run(state: ExportState, account: string, region: string): Promise<void> {
     const sink = this.sinkFor(state, account);
+    // Retention must keep every version this export reads (and, for incremental ones, the old images).
+    const unpin = pitrOf(this.svc).pin(state.tableUid, (state.kind === 'FULL_EXPORT' ? state.snapshotMicros! : state.fromMicros!) - 1);
     try {
       const keys = exportKeys(state.S3Prefix, state.ExportId, state.kind);
       await sink.putObject(keys.started, '');
@@ -151,6 +154,7 @@ export class ExportRunner {
       Object.assign(state, { ExportStatus: 'FAILED', EndTime: this.svc.clock.nowMillis(), FailureCode: failure.code, FailureMessage: failure.message });
       this.save(state, account, region);
     } finally {
+      unpin();
       sink.destroy();
     }
   }
@@ -175,7 +179,7 @@ export class ExportRunner {
     let after: Position | undefined;
     const ion = state.ExportFormat === 'ION';
     for (;;) {
-      const page = this.svc.store.readRange({ table: state.tableUid, asOf: state.snapshotMicros, hashRange: [seg.lo, seg.hi], forward: true, after, limit: PAGE });
+      const page = this.svc.store.readRange({ table: state.tableUid, asOf: state.snapshotMicros! - 1, hashRange: [seg.lo, seg.hi], forward: true, after, limit: PAGE });
       for (const row of page.items) await file.write(ion ? fullIonLine(row.json!) : fullJsonLine(row.json!));
       this.count(state, page.items.length);
       const last = page.items[page.items.length - 1];

@@ -41,7 +41,9 @@ export interface ExportState {
   kind: ExportType;
   exportTypeRequested: boolean;
   IncrementalExportSpecification?: { ExportFromTime: number; ExportToTime: number; ExportViewType: ExportViewType };
-  /** The table's store uid and the exact snapshot instants in microseconds. */
+  /** The table's store uid and the exact instants in microseconds. Every bound is exclusive above:
+   * a full export holds the writes with ts < snapshotMicros, an incremental one those in [from, to), so a
+   * full export at T0 plus incremental exports [T0, T1), [T1, T2)... is exactly the full export at Tn. */
   tableUid: number;
   snapshotMicros?: number;
   fromMicros?: number;
