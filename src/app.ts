@@ -1,4 +1,5 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { StrataConfig } from './config.js';
 import { dynamoOperations } from './dynamodb/operations.js';
@@ -17,6 +18,10 @@ import { ExportRunner } from './export/export-runner.js';
 import { exportSinkFactory } from './export/export-sink.js';
 import { ExportProgressHandler } from './export/export-progress-handler.js';
 import { createS3Handler } from './server/s3-handler.js';
+import { RdsService } from './rds/service.js';
+import { rdsSinkFactory } from './rds/sink.js';
+import { SourceRegistry } from './rds/sources/registry.js';
+import { QueryProtocolHandler } from './server/query-protocol.js';
 
 export interface RunningStrata {
   url: string;
@@ -24,6 +29,7 @@ export interface RunningStrata {
   svc: DynamoService;
   pitr: PitrService;
   exports: ExportRunner;
+  rds: RdsService;
   close(): Promise<void>;
 }
 
@@ -47,10 +53,26 @@ export async function startStrata(config: StrataConfig): Promise<RunningStrata> 
   for (const [name, op] of exportOperations({ svc, jobs, limits: { maxInProgress: config.maxConcurrentExports, segmentBytes: config.exportSegmentBytes, incrementalMinSeconds: config.incrementalMinPeriodSeconds }, start: (s) => runner.start(s) })) {
     operations.set(name, op);
   }
+  // RDS: registered databases, snapshots under <data>/rds (a temporary directory in memory mode), export tasks.
+  const rdsRoot = config.inMemory ? mkdtempSync(join(tmpdir(), 'strata-rds-')) : join(config.dataDir, 'rds');
+  const rds = new RdsService({
+    jobs,
+    sources: new SourceRegistry(config.rdsSources, config.inMemory ? null : config.dataDir),
+    snapshotRoot: join(rdsRoot, 'snapshots'),
+    options: {
+      maxPartBytes: config.rdsPartitionBytes,
+      maxReaders: config.rdsReaders,
+      maxRunningExports: config.rdsMaxRunningExports,
+      chunkDelayMs: Number(process.env.STRATA_TEST_RDS_CHUNK_DELAY_MS ?? 0),
+    },
+    sinkFor: rdsSinkFactory(config, auth, () => selfUrl),
+  });
   const s3 = createS3Handler({ dataDir: config.inMemory ? null : config.dataDir, auth });
   const http = new HttpServer([new DynamoDbHandler(svc, auth, operations),
     new ExportProgressHandler(runner, jobs, auth),
     new AdminHandler(pitr, auth, { timeTravel: config.timeTravel, sweepTtl: () => sweeper.sweepOnce() }),
+    // AWS Query (RDS): claims requests on / signed for `rds` (and unsigned form posts), never S3's.
+    new QueryProtocolHandler(auth, [rds.queryService()]),
     // Last: the S3 store claims whatever the others did not.
     s3]);
   const sweeper = new TtlSweeper(svc, config.ttlSweepSeconds * 1000);
@@ -60,19 +82,23 @@ export async function startStrata(config: StrataConfig): Promise<RunningStrata> 
   const hostForUrl = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   selfUrl = `http://${hostForUrl}:${address.port}`;
   runner.recover();
+  await rds.start();
   return {
     url: `http://${hostForUrl}:${address.port}`,
     port: address.port,
     svc,
     pitr,
     exports: runner,
+    rds,
     async close() {
+      await rds.stop();
       sweeper.stop();
       pitr.stop();
       await runner.stop();
       await http.close();
       s3.close();
       store.close();
+      if (config.inMemory) rmSync(rdsRoot, { recursive: true, force: true });
     },
   };
 }

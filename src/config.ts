@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { parseSourceSpec, sourceDef, type SourceDef } from './rds/sources/source.js';
 import { DEFAULT_ACCOUNT, parseCredentials, type Credential } from './server/auth.js';
 
 export interface StrataConfig {
@@ -22,6 +24,13 @@ export interface StrataConfig {
   /** Uncompressed table bytes per export data file (and per resumable unit of work). */
   exportSegmentBytes: number;
   incrementalMinPeriodSeconds: number;
+  /** Databases registered for the RDS API (instances and clusters), the embedded PGlite one included. */
+  rdsSources: SourceDef[];
+  /** Bytes of values per exported Parquet file before a table is split into another part. */
+  rdsPartitionBytes: number;
+  /** Connections reading one PostgreSQL database in parallel during a snapshot or cluster export. */
+  rdsReaders: number;
+  rdsMaxRunningExports: number;
 }
 
 /** Every option, its environment variable and its default: the one table `strata serve --help` prints. */
@@ -42,9 +51,19 @@ export const OPTIONS = [
   { flag: 'max-concurrent-exports', env: 'STRATA_MAX_CONCURRENT_EXPORTS', def: '300', help: 'exports in progress per account before LimitExceededException' },
   { flag: 'export-segment-mb', env: 'STRATA_EXPORT_SEGMENT_MB', def: '128', help: 'table megabytes per export data file (the unit resumed after a crash)' },
   { flag: 'incremental-min-period', env: 'STRATA_INCREMENTAL_MIN_PERIOD', def: '900', help: 'shortest incremental export period in seconds (AWS: 15 minutes)' },
+  { flag: 'rds-instance', env: 'STRATA_RDS_INSTANCES', def: '', help: 'register a DB instance: ID=postgres://... | ID=mysql://... | ID=pglite:[DIR] (repeatable; env: comma-separated)' },
+  { flag: 'rds-cluster', env: 'STRATA_RDS_CLUSTERS', def: '', help: 'register a DB cluster (exportable live): ID=URL, as --rds-instance (repeatable)' },
+  { flag: 'rds-config', env: 'STRATA_RDS_CONFIG', def: '', help: 'JSON file {"instances": {"ID": "URL"}, "clusters": {"ID": "URL"}}' },
+  { flag: 'rds-embedded', env: 'STRATA_RDS_EMBEDDED', def: 'database-1', help: 'identifier of the embedded PostgreSQL (PGlite) demo instance; "false" for none' },
+  { flag: 'rds-partition-mb', env: 'STRATA_RDS_PARTITION_MB', def: '256', help: 'megabytes of table data per exported Parquet file' },
+  { flag: 'rds-readers', env: 'STRATA_RDS_READERS', def: '4', help: 'connections reading a PostgreSQL snapshot in parallel' },
+  { flag: 'rds-max-running-exports', env: 'STRATA_RDS_MAX_RUNNING_EXPORTS', def: '5', help: 'RDS export tasks running at once (others wait in STARTING)' },
 ] as const;
 
-export type OptionValues = Partial<Record<(typeof OPTIONS)[number]['flag'], string | boolean>>;
+/** Flags that may be given several times. */
+export const REPEATABLE_FLAGS: readonly string[] = ['rds-instance', 'rds-cluster'];
+
+export type OptionValues = Partial<Record<(typeof OPTIONS)[number]['flag'], string | boolean | string[]>>;
 
 export function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || host.startsWith('127.');
@@ -55,6 +74,7 @@ export function resolveConfig(flags: OptionValues, env: NodeJS.ProcessEnv = proc
   const get = (flag: (typeof OPTIONS)[number]['flag']): string => {
     const o = OPTIONS.find((x) => x.flag === flag)!;
     const v = flags[flag];
+    if (Array.isArray(v)) return v.join('\n');
     if (v !== undefined) return String(v);
     return env[o.env] ?? o.def;
   };
@@ -80,7 +100,30 @@ export function resolveConfig(flags: OptionValues, env: NodeJS.ProcessEnv = proc
     maxConcurrentExports: positive(get('max-concurrent-exports'), 'max-concurrent-exports'),
     exportSegmentBytes: Math.round(positive(get('export-segment-mb'), 'export-segment-mb') * 1024 * 1024),
     incrementalMinPeriodSeconds: positive(get('incremental-min-period'), 'incremental-min-period', true),
+    rdsSources: rdsSources(get('rds-instance'), get('rds-cluster'), get('rds-config'), get('rds-embedded')),
+    rdsPartitionBytes: Math.round(positive(get('rds-partition-mb'), 'rds-partition-mb') * 1024 * 1024),
+    rdsReaders: Math.max(1, Math.floor(positive(get('rds-readers'), 'rds-readers'))),
+    rdsMaxRunningExports: Math.max(1, Math.floor(positive(get('rds-max-running-exports'), 'rds-max-running-exports'))),
   };
+}
+
+/** `ID=URL` entries (newline or comma separated), the config file's, and the embedded instance. */
+function rdsSources(instances: string, clusters: string, file: string, embedded: string): SourceDef[] {
+  const now = Date.now();
+  const split = (text: string): string[] => text.split(/\n|,(?=\s*[A-Za-z][A-Za-z0-9-]*=)/).map((s) => s.trim()).filter(Boolean);
+  const defs = [...split(instances).map((s) => parseSourceSpec(s, 'instance', now)), ...split(clusters).map((s) => parseSourceSpec(s, 'cluster', now))];
+  if (file) {
+    const json = JSON.parse(readFileSync(file, 'utf8')) as { instances?: Record<string, string>; clusters?: Record<string, string> };
+    for (const [id, url] of Object.entries(json.instances ?? {})) defs.push(parseSourceSpec(`${id}=${url}`, 'instance', now));
+    for (const [id, url] of Object.entries(json.clusters ?? {})) defs.push(parseSourceSpec(`${id}=${url}`, 'cluster', now));
+  }
+  if (embedded && embedded !== 'false' && !defs.some((d) => d.kind === 'instance' && d.id === embedded)) defs.push(sourceDef(embedded, 'instance', 'pglite:', now));
+  const seen = new Set<string>();
+  for (const d of defs) {
+    if (seen.has(`${d.kind}/${d.id}`)) throw new Error(`${d.kind} ${d.id} is registered twice`);
+    seen.add(`${d.kind}/${d.id}`);
+  }
+  return defs;
 }
 
 function positive(text: string, flag: string, zeroAllowed = false): number {

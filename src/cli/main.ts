@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { startStrata } from '../app.js';
-import { OPTIONS, resolveConfig, type OptionValues } from '../config.js';
+import { OPTIONS, REPEATABLE_FLAGS, resolveConfig, type OptionValues } from '../config.js';
 import { runClock } from './clock.js';
 import { runDemo } from './demo.js';
 import { exportCommand } from './export-command.js';
@@ -20,8 +20,8 @@ ${OPTIONS.map((o) => `  --${o.flag.padEnd(20)} ${o.env.padEnd(26)} ${o.help}${o.
 `;
 
 function serveFlags(args: string[]): OptionValues {
-  const options: Record<string, { type: 'string' | 'boolean' }> = {};
-  for (const o of OPTIONS) options[o.flag] = { type: o.flag === 'in-memory' ? 'boolean' : 'string' };
+  const options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean }> = {};
+  for (const o of OPTIONS) options[o.flag] = { type: o.flag === 'in-memory' ? 'boolean' : 'string', multiple: REPEATABLE_FLAGS.includes(o.flag) };
   const { values } = parseArgs({ args, options, strict: true });
   return values as OptionValues;
 }

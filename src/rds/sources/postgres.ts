@@ -1,0 +1,352 @@
+/**
+ * PostgreSQL sources (a real server through `pg`, or the embedded PGlite). A snapshot is one REPEATABLE READ
+ * READ ONLY transaction; its snapshot is exported with pg_export_snapshot() and imported by up to
+ * `maxReaders - 1` more connections (SET TRANSACTION SNAPSHOT), which read ctid ranges of the tables in
+ * parallel, all seeing exactly the same data. Rows are streamed through a server-side cursor
+ * (DECLARE ... FETCH n), the fetch size adapting so a chunk stays near CHUNK_BYTES.
+ *
+ * Every value is selected as text (`::text`, with TimeZone UTC and ISO DateStyle fixed for the session),
+ * so the output does not depend on the client's type parsers: numbers are parsed here, bytea arrives
+ * as its hex form, and everything exported as a string (dates and times, json/jsonb, arrays, uuid, enums,
+ * ranges, ...) is PostgreSQL's own text rendering.
+ */
+import pg from 'pg';
+import type { Canonical } from '../arrow-batch.js';
+import type { ColumnKind, ColumnSpec, Engine, SkippedTable, TableSpec } from '../types.js';
+import { unsupportedColumnName } from '../types.js';
+import { CHUNK_BYTES, CHUNK_ROWS, redact, type PartitionPlan, type ReadSession, type SourceDriver, type TableListing } from './source.js';
+
+/** The little of a connection this module needs: rows as arrays of text. */
+export interface PgConn {
+  query(sql: string): Promise<(string | null)[][]>;
+  close(): Promise<void>;
+}
+
+const SESSION_SETUP = "SET LOCAL TimeZone = 'UTC'; SET LOCAL DateStyle = 'ISO, YMD'; SET LOCAL IntervalStyle = 'postgres'; SET LOCAL extra_float_digits = 1";
+const RAW_TYPES = { getTypeParser: () => (v: string) => v };
+
+export function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+function quoteLiteral(s: string): string {
+  return `'${s.replace(/'/g, "''")}'`;
+}
+
+/** A node-postgres client as a PgConn. */
+export async function pgConnect(url: string, database?: string): Promise<PgConn> {
+  const client = new pg.Client({ connectionString: url, ...(database === undefined ? {} : { database }), types: RAW_TYPES, connectionTimeoutMillis: 10_000 });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+  } catch (e) {
+    throw new Error(`cannot connect to ${redact(url)}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  return {
+    async query(sql) {
+      const r = await client.query({ text: sql, rowMode: 'array' });
+      const last = Array.isArray(r) ? r[r.length - 1] : r;
+      return (last?.rows ?? []) as (string | null)[][];
+    },
+    close: () => client.end().catch(() => undefined),
+  };
+}
+
+/** PostgreSQL through `pg`: one database when the URL names one, else every connectable database. */
+export class PostgresDriver implements SourceDriver {
+  constructor(private readonly url: string, private readonly database: string) {}
+
+  async probe(): Promise<{ engine: Engine; engineVersion: string }> {
+    const c = await pgConnect(this.url, this.database || 'postgres');
+    try {
+      const [[v]] = (await c.query('SHOW server_version')) as [[string]];
+      return { engine: 'postgres', engineVersion: v.split(' ')[0]! };
+    } finally {
+      await c.close();
+    }
+  }
+
+  async open(opts: { maxReaders: number }): Promise<ReadSession> {
+    let databases = [this.database];
+    if (!this.database) {
+      const c = await pgConnect(this.url, 'postgres');
+      try {
+        const rows = await c.query("SELECT datname::text FROM pg_database WHERE datallowconn AND NOT datistemplate AND datname <> 'rdsadmin' ORDER BY 1");
+        databases = rows.map((r) => r[0]!);
+      } finally {
+        await c.close();
+      }
+    }
+    const sessions: PgDatabaseSession[] = [];
+    try {
+      for (const db of databases) {
+        sessions.push(await PgDatabaseSession.open(db, () => pgConnect(this.url, db), opts.maxReaders));
+      }
+    } catch (e) {
+      await Promise.all(sessions.map((s) => s.close()));
+      throw e;
+    }
+    return new PgReadSession(sessions);
+  }
+
+  async close(): Promise<void> {}
+}
+
+/** The consistent snapshot of one database: a coordinator transaction plus reader connections importing it. */
+export class PgDatabaseSession {
+  private readonly free: PgConn[] = [];
+  private readonly all: PgConn[] = [];
+  private readonly waiters: ((c: PgConn) => void)[] = [];
+  private opening = 0;
+
+  private constructor(
+    readonly database: string,
+    private readonly connect: (() => Promise<PgConn>) | null,
+    private readonly coordinator: PgConn,
+    private readonly snapshotId: string | null,
+    private readonly maxReaders: number,
+    readonly version: string,
+    readonly snapshotTime: number,
+  ) {
+    this.free.push(coordinator);
+    this.all.push(coordinator);
+  }
+
+  /** Begins the transaction and takes its snapshot before returning. `connect` null = one connection only. */
+  static async open(database: string, connect: () => Promise<PgConn>, maxReaders: number, single?: PgConn): Promise<PgDatabaseSession> {
+    const c = single ?? (await connect());
+    try {
+      if (!single) await c.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      await c.query(SESSION_SETUP);
+      // A SELECT takes the transaction's snapshot now (SET and SHOW do not).
+      await c.query('SELECT 1');
+      let snapshotId: string | null = null;
+      // The first query takes the snapshot; exporting it lets other connections share it.
+      if (!single && maxReaders > 1) {
+        await c.query('SAVEPOINT strata_export');
+        try {
+          snapshotId = ((await c.query('SELECT pg_export_snapshot()'))[0]![0] as string) ?? null;
+          await c.query('RELEASE SAVEPOINT strata_export');
+        } catch {
+          await c.query('ROLLBACK TO SAVEPOINT strata_export');
+        }
+      }
+      const [[version]] = (await c.query('SHOW server_version')) as [[string]];
+      const snapshotTime = Date.now();
+      return new PgDatabaseSession(database, single ? null : connect, c, snapshotId, snapshotId ? maxReaders : 1, version.split(' ')[0]!, snapshotTime);
+    } catch (e) {
+      if (!single) await c.close();
+      throw e;
+    }
+  }
+
+  get parallelism(): number {
+    return this.maxReaders;
+  }
+
+  async acquire(): Promise<PgConn> {
+    const c = this.free.pop();
+    if (c) return c;
+    if (this.connect && this.snapshotId && this.all.length + this.opening < this.maxReaders) {
+      this.opening++;
+      try {
+        const r = await this.connect();
+        await r.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+        await r.query(`SET TRANSACTION SNAPSHOT ${quoteLiteral(this.snapshotId)}`);
+        await r.query(SESSION_SETUP);
+        this.all.push(r);
+        return r;
+      } finally {
+        this.opening--;
+      }
+    }
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  release(c: PgConn): void {
+    const w = this.waiters.shift();
+    if (w) w(c);
+    else this.free.push(c);
+  }
+
+  /** Catalog of the database as of the snapshot. */
+  async list(): Promise<{ tables: TableSpec[]; skipped: SkippedTable[] }> {
+    const c = await this.acquire();
+    try {
+      const rels = await c.query(`
+        SELECT n.nspname::text, c.relname::text, c.relkind::text, c.relpersistence::text,
+               (CASE WHEN c.relkind = 'r' THEN pg_relation_size(c.oid) / current_setting('block_size')::int ELSE 0 END)::text,
+               pg_total_relation_size(c.oid)::text
+        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition
+          AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp%'
+        ORDER BY 1, 2`);
+      const cols = await c.query(`
+        SELECT a.table_schema::text, a.table_name::text, a.column_name::text, a.data_type::text, a.domain_name::text,
+               coalesce(a.character_maximum_length, 0)::text, coalesce(a.numeric_precision, 0)::text, coalesce(a.datetime_precision, 0)::text
+        FROM information_schema.columns a
+        WHERE a.table_schema NOT IN ('pg_catalog', 'information_schema')
+        ORDER BY a.table_schema, a.table_name, a.ordinal_position`);
+      const byTable = new Map<string, ColumnSpec[]>();
+      for (const [schema, table, name, dataType, domain, charMax, numPrec, dtPrec] of cols) {
+        const key = `${schema}\u0000${table}`;
+        const kind = pgKind(dataType!, domain);
+        if (kind === null) continue; // oid columns are not exported (spec 4.2)
+        const list = byTable.get(key) ?? [];
+        list.push({ name: name!, originalType: domain ? 'USER-DEFINED' : dataType!, kind, charMaxLength: Number(charMax), numPrecision: Number(numPrec), dateTimePrecision: Number(dtPrec) });
+        byTable.set(key, list);
+      }
+      const tables: TableSpec[] = [];
+      const skipped: SkippedTable[] = [];
+      for (const [schema, table, , persistence, pages, bytes] of rels) {
+        const target = `${this.database}.${schema}.${table}`;
+        const columns = byTable.get(`${schema}\u0000${table}`) ?? [];
+        if (persistence === 'u' || persistence === 't') skipped.push({ target, reason: persistence === 'u' ? 'UNLOGGED_TABLE' : 'TEMPORARY_TABLE' });
+        else if (table!.includes('/')) skipped.push({ target, reason: 'UNSUPPORTED_TABLE_NAME' });
+        else if (columns.some((x) => unsupportedColumnName(x.name))) skipped.push({ target, reason: 'UNSUPPORTED_COLUMN_NAME' });
+        else if (columns.length === 0) skipped.push({ target, reason: 'NO_EXPORTABLE_COLUMNS' });
+        else tables.push({ database: this.database, schema: schema!, table: table!, columns, estimatedBytes: Number(bytes), pages: Number(pages) });
+      }
+      return { tables, skipped };
+    } finally {
+      this.release(c);
+    }
+  }
+
+  /** Rows of a ctid range (or the whole table), through a cursor. */
+  async *read(t: TableSpec, p: PartitionPlan): AsyncGenerator<Canonical[][]> {
+    const c = await this.acquire();
+    let open = false;
+    try {
+      const select = t.columns.map((col) => `${quoteIdent(col.name)}::text`).join(', ');
+      const where: string[] = [];
+      if (p.lo !== undefined && p.lo > 0) where.push(`ctid >= '(${p.lo},0)'::tid`);
+      if (p.hi !== undefined) where.push(`ctid < '(${p.hi},0)'::tid`);
+      const sql = `SELECT ${select} FROM ${quoteIdent(t.schema)}.${quoteIdent(t.table)}${where.length ? ` WHERE ${where.join(' AND ')}` : ''}`;
+      await c.query(`DECLARE strata_cursor NO SCROLL CURSOR FOR ${sql}`);
+      open = true;
+      const convert = t.columns.map((col) => pgConverter(col.kind));
+      let fetch = 1000;
+      for (;;) {
+        const rows = await c.query(`FETCH FORWARD ${fetch} FROM strata_cursor`);
+        if (rows.length === 0) break;
+        let bytes = 0;
+        const out: Canonical[][] = new Array(rows.length);
+        for (let r = 0; r < rows.length; r++) {
+          const row = rows[r]!;
+          const vals: Canonical[] = new Array(row.length);
+          for (let i = 0; i < row.length; i++) {
+            const v = row[i];
+            if (v === null || v === undefined) vals[i] = null;
+            else {
+              bytes += v.length;
+              vals[i] = convert[i]!(v);
+            }
+          }
+          out[r] = vals;
+        }
+        yield out;
+        if (rows.length < fetch) break;
+        const perRow = Math.max(1, bytes / rows.length);
+        fetch = Math.max(1, Math.min(CHUNK_ROWS, Math.floor(CHUNK_BYTES / perRow)));
+      }
+    } finally {
+      if (open) await c.query('CLOSE strata_cursor').catch(() => undefined);
+      this.release(c);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (!this.connect) return;
+    await Promise.all(this.all.map(async (c) => {
+      await c.query('COMMIT').catch(() => undefined);
+      await c.close();
+    }));
+  }
+}
+
+/** All databases of a source; each has its own transaction (taken one after another). */
+export class PgReadSession implements ReadSession {
+  readonly engine: Engine = 'postgres';
+  readonly engineVersion: string;
+  readonly snapshotTime: number;
+  readonly parallelism: number;
+
+  constructor(private readonly sessions: PgDatabaseSession[], private readonly onClose?: () => Promise<void>) {
+    this.engineVersion = sessions[0]?.version ?? '';
+    this.snapshotTime = sessions[0]?.snapshotTime ?? Date.now();
+    this.parallelism = Math.max(1, ...sessions.map((s) => s.parallelism));
+  }
+
+  async list(): Promise<TableListing> {
+    const out: TableListing = { databases: this.sessions.map((s) => s.database), tables: [], skipped: [] };
+    for (const s of this.sessions) {
+      const l = await s.list();
+      out.tables.push(...l.tables);
+      out.skipped.push(...l.skipped);
+    }
+    return out;
+  }
+
+  partitions(t: TableSpec, maxPartBytes: number): PartitionPlan[] {
+    const per = Math.max(1, Math.floor(maxPartBytes / 8192));
+    if (t.pages <= per) return [{}];
+    const plans: PartitionPlan[] = [];
+    for (let lo = 0; lo < t.pages; lo += per) plans.push({ lo, hi: lo + per < t.pages ? lo + per : undefined });
+    return plans;
+  }
+
+  read(t: TableSpec, p: PartitionPlan): AsyncGenerator<Canonical[][]> {
+    const s = this.sessions.find((x) => x.database === t.database);
+    if (!s) throw new Error(`no session for database ${t.database}`);
+    return s.read(t, p);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.sessions.map((s) => s.close()));
+    await this.onClose?.();
+  }
+}
+
+/** information_schema data_type → Parquet column kind; null = not exported. */
+export function pgKind(dataType: string, domain: string | null | undefined): ColumnKind | null {
+  if (domain) return 'utf8';
+  switch (dataType) {
+    case 'smallint':
+      return 'int16';
+    case 'integer':
+      return 'int32';
+    case 'bigint':
+      return 'int64';
+    case 'real':
+      return 'float32';
+    case 'double precision':
+      return 'float64';
+    case 'boolean':
+      return 'bool';
+    case 'bytea':
+      return 'binary';
+    case 'oid':
+      return null;
+    default:
+      return 'utf8';
+  }
+}
+
+function pgConverter(kind: ColumnKind): (v: string) => Canonical {
+  switch (kind) {
+    case 'int16':
+    case 'int32':
+    case 'float32':
+    case 'float64':
+      return Number;
+    case 'int64':
+      return BigInt;
+    case 'bool':
+      return (v) => v === 'true' || v === 't';
+    case 'binary':
+      return (v) => Buffer.from(v.startsWith('\\x') ? v.slice(2) : v, 'hex');
+    default:
+      return (v) => v;
+  }
+}
