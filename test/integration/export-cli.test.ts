@@ -1,0 +1,98 @@
+import { CreateTableCommand, DescribeExportCommand, ExportTableToPointInTimeCommand, ListExportsCommand, PutItemCommand, UpdateContinuousBackupsCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateBucketCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { after, before, test } from 'node:test';
+import { promisify } from 'node:util';
+import { advance } from '../helpers/admin.js';
+import { awsEnv, dynamo } from '../helpers/clients.js';
+import { listKeys, s3, waitForExport } from '../helpers/exports.js';
+import { BIN, startStrataProcess, type StrataProcess } from '../helpers/strata-process.js';
+
+const run = promisify(execFile);
+let strata: StrataProcess;
+let client: DynamoDBClient;
+let bucket: S3Client;
+const arn = 'arn:aws:dynamodb:us-east-1:000000000000:table/cli_table';
+
+before(async () => {
+  strata = await startStrataProcess(['--in-memory']);
+  client = dynamo(strata.url);
+  bucket = s3(strata.url);
+  await bucket.send(new CreateBucketCommand({ Bucket: 'cli-exports' }));
+  await client.send(new CreateTableCommand({
+    TableName: 'cli_table', KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }], AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }], BillingMode: 'PAY_PER_REQUEST',
+  }));
+  await client.send(new UpdateContinuousBackupsCommand({ TableName: 'cli_table', PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } }));
+  for (let i = 0; i < 50; i++) await client.send(new PutItemCommand({ TableName: 'cli_table', Item: { id: { S: `i${i}` } } }));
+});
+
+after(async () => {
+  client.destroy();
+  bucket.destroy();
+  await strata.stop();
+});
+
+test('strata export --wait shows progress and ends with the manifest; strata verify checks it', async () => {
+  const r = await run(process.execPath, [BIN, 'export', '--endpoint-url', strata.url, '--table-arn', arn, '--s3-bucket', 'cli-exports', '--s3-prefix', 'cli', '--export-format', 'ION', '--wait'], { env: awsEnv() });
+  assert.match(r.stdout, /^export arn:aws:dynamodb:us-east-1:000000000000:table\/cli_table\/export\/\d{14}-[0-9a-f]{8}$/m);
+  assert.match(r.stdout, /progress 100% \(50 items\)/);
+  const m = /COMPLETED: 50 items, manifest s3:\/\/cli-exports\/(cli\/AWSDynamoDB\/[^/]+)\/manifest-summary\.json/.exec(r.stdout);
+  assert.ok(m, r.stdout);
+  const v = await run(process.execPath, [BIN, 'verify', `s3://cli-exports/${m[1]}/`, '--endpoint-url', strata.url, '--json'], { env: awsEnv() });
+  const report = JSON.parse(v.stdout) as { ok: boolean; itemCount: number; outputFormat: string };
+  assert.deepEqual([report.ok, report.itemCount, report.outputFormat], [true, 50, 'ION']);
+  // A failed export makes the command fail, with AWS's failure code.
+  const failed = await run(process.execPath, [BIN, 'export', '--endpoint-url', strata.url, '--table-arn', arn, '--s3-bucket', 'missing-bucket', '--wait'], { env: awsEnv() }).then(
+    () => assert.fail('expected a non-zero exit'),
+    (e: { code: number; stderr: string }) => e,
+  );
+  assert.equal(failed.code, 1);
+  assert.match(failed.stderr, /S3NoSuchBucket: .*The specified bucket does not exist/);
+});
+
+test('strata verify finds a corrupted data file', async () => {
+  const r = await client.send(new ExportTableToPointInTimeCommand({ TableArn: arn, S3Bucket: 'cli-exports', S3Prefix: 'tamper' }));
+  const d = await waitForExport(client, r.ExportDescription!.ExportArn!);
+  const dir = d.ExportManifest!.replace(/\/manifest-summary\.json$/, '');
+  const data = (await listKeys(bucket, 'cli-exports', `${dir}/data/`)).find((k) => k.size > 20)!;
+  const { PutObjectCommand } = await import('@aws-sdk/client-s3');
+  await bucket.send(new PutObjectCommand({ Bucket: 'cli-exports', Key: data.key, Body: Buffer.from('not the bytes the manifest describes') }));
+  const v = await run(process.execPath, [BIN, 'verify', `s3://cli-exports/${dir}/`, '--endpoint-url', strata.url], { env: awsEnv() }).then(
+    () => assert.fail('verify should fail'),
+    (e: { code: number; stdout: string }) => e,
+  );
+  assert.equal(v.code, 1);
+  assert.match(v.stdout, /^FAILED/);
+  assert.match(v.stdout, /problem /);
+});
+
+test('SSE-KMS and the bucket owner reach the bucket', async () => {
+  const r = await client.send(new ExportTableToPointInTimeCommand({
+    TableArn: arn, S3Bucket: 'cli-exports', S3Prefix: 'kms', S3SseAlgorithm: 'KMS', S3SseKmsKeyId: 'arn:aws:kms:us-east-1:000000000000:key/1234abcd-12ab-34cd-56ef-1234567890ab', S3BucketOwner: '000000000000',
+  }));
+  const d = await waitForExport(client, r.ExportDescription!.ExportArn!);
+  assert.equal(d.ExportStatus, 'COMPLETED', d.FailureMessage);
+  assert.equal(d.S3SseAlgorithm, 'KMS');
+  assert.equal(d.S3SseKmsKeyId, 'arn:aws:kms:us-east-1:000000000000:key/1234abcd-12ab-34cd-56ef-1234567890ab');
+  assert.equal(d.S3BucketOwner, undefined, 'AWS does not echo the owner of a same-account bucket');
+  const keys = await listKeys(bucket, 'cli-exports', 'kms/');
+  assert.ok(keys.length >= 8);
+  for (const k of keys) {
+    const head = await bucket.send(new HeadObjectCommand({ Bucket: 'cli-exports', Key: k.key }));
+    assert.equal(head.ServerSideEncryption, 'aws:kms', k.key);
+    assert.equal(head.SSEKMSKeyId, 'arn:aws:kms:us-east-1:000000000000:key/1234abcd-12ab-34cd-56ef-1234567890ab');
+  }
+});
+
+test('export metadata is kept for 90 days, then forgotten (the objects stay)', async () => {
+  const before = await client.send(new ListExportsCommand({ TableArn: arn }));
+  assert.ok(before.ExportSummaries!.length >= 3);
+  const some = before.ExportSummaries![0]!.ExportArn!;
+  await advance(strata.url, 89 * 24 * 3600);
+  assert.equal((await client.send(new ListExportsCommand({ TableArn: arn }))).ExportSummaries!.length, before.ExportSummaries!.length);
+  await advance(strata.url, 2 * 24 * 3600);
+  assert.deepEqual((await client.send(new ListExportsCommand({ TableArn: arn }))).ExportSummaries, []);
+  await assert.rejects(client.send(new DescribeExportCommand({ ExportArn: some })), (e: Error) => e.name === 'ExportNotFoundException');
+  assert.ok((await listKeys(bucket, 'cli-exports', 'cli/')).length > 0, 'DynamoDB never deletes what it wrote');
+});
