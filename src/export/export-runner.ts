@@ -249,11 +249,11 @@ export class ExportRunner {
 class DataFileOut {
   private readonly writer = new DataFileWriter();
   private readonly key: string;
-  private readonly upload: Promise<unknown>;
+  private readonly upload: Promise<{ etag: string | undefined }>;
 
   constructor(state: ExportState, sink: S3Sink) {
     this.key = dataFileKey(state.S3Prefix, state.ExportId, state.kind, dataFileName(state.ExportFormat));
-    this.upload = sink.upload(this.key, this.writer.stream);
+    this.upload = sink.uploadMultipart(this.key, this.writer.stream);
     // A failed upload is reported by finish(); keep it from being an unhandled rejection meanwhile.
     this.upload.catch(() => undefined);
   }
@@ -264,8 +264,10 @@ class DataFileOut {
 
   async finish(): Promise<ManifestFileEntry> {
     const result = await this.writer.end();
-    await this.upload;
-    return { itemCount: result.itemCount, md5Checksum: result.md5Checksum, etag: result.etag, dataFileS3Key: this.key };
+    const uploaded = await this.upload;
+    // The manifest records the object's ETag as S3 reports it (for one part it equals md5(md5)-1).
+    const etag = uploaded.etag ? uploaded.etag.replace(/^"|"$/g, '') : result.etag;
+    return { itemCount: result.itemCount, md5Checksum: result.md5Checksum, etag, dataFileS3Key: this.key };
   }
 
   abort(e: Error): void {

@@ -15,7 +15,10 @@
  * - Flexible checksums are only sent when an operation requires them, for compatibility with S3
  *   implementations that do not support aws-chunked trailers; PutObject bodies carry Content-MD5.
  */
-import { HeadBucketCommand, PutObjectCommand, S3Client, type ServerSideEncryption } from '@aws-sdk/client-s3';
+import {
+  AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CreateMultipartUploadCommand, HeadBucketCommand, PutObjectCommand, S3Client, UploadPartCommand,
+  type CompletedPart, type ServerSideEncryption,
+} from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
@@ -187,6 +190,62 @@ export class S3Sink {
       const failure = toSinkFailure(e, 'Upload');
       if (!body.destroyed) body.destroy(failure);
       throw failure;
+    }
+  }
+
+  /**
+   * Uploads a stream as a multipart upload even when it fits in one part, as DynamoDB does for export
+   * data files: the object's ETag is then the multipart ETag (`md5(md5)-1` for one part), the value the
+   * manifest records, so readers that compare manifest etags with S3's find them equal.
+   */
+  async uploadMultipart(key: string, body: Readable): Promise<SinkPutResult> {
+    const owner = this.expectedBucketOwner === undefined ? {} : { ExpectedBucketOwner: this.expectedBucketOwner };
+    let uploadId: string | undefined;
+    let failure: unknown;
+    const parts: CompletedPart[] = [];
+    const inflight = new Set<Promise<void>>();
+    let partNumber = 0;
+    const sendPart = (chunk: Buffer): void => {
+      const n = ++partNumber;
+      const p = this.client
+        .send(new UploadPartCommand({
+          Bucket: this.bucket, Key: key, UploadId: uploadId, PartNumber: n, Body: chunk, ContentLength: chunk.length,
+          ContentMD5: createHash('md5').update(chunk).digest('base64'), ...owner,
+        }))
+        .then((r) => void parts.push({ ETag: r.ETag, PartNumber: n }))
+        .catch((e: unknown) => void (failure ??= e))
+        .finally(() => inflight.delete(p));
+      inflight.add(p);
+    };
+    try {
+      uploadId = (await this.client.send(new CreateMultipartUploadCommand(this.writeParams(key)))).UploadId;
+      let pending: Buffer[] = [];
+      let size = 0;
+      for await (const chunk of body as AsyncIterable<Buffer>) {
+        pending.push(chunk);
+        size += chunk.length;
+        if (size >= this.partSize) {
+          sendPart(Buffer.concat(pending));
+          pending = [];
+          size = 0;
+          while (inflight.size >= this.queueSize) await Promise.race(inflight);
+        }
+        if (failure) throw failure;
+      }
+      if (size > 0 || partNumber === 0) sendPart(Buffer.concat(pending));
+      await Promise.all(inflight);
+      if (failure) throw failure;
+      parts.sort((a, b) => a.PartNumber! - b.PartNumber!);
+      const done = await this.client.send(new CompleteMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId, MultipartUpload: { Parts: parts }, ...owner }));
+      return { key, etag: done.ETag };
+    } catch (e) {
+      await Promise.allSettled(inflight);
+      if (uploadId !== undefined) {
+        await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId, ...owner })).catch(() => undefined);
+      }
+      const sinkFailure = toSinkFailure(e, 'Upload');
+      if (!body.destroyed) body.destroy(sinkFailure);
+      throw sinkFailure;
     }
   }
 

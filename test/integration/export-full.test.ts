@@ -143,6 +143,7 @@ describe('full export', () => {
       const gz = out.raw.get(f.dataFileS3Key)!;
       assert.equal(f.md5Checksum, md5(gz));
       assert.equal(f.etag, createHash('md5').update(createHash('md5').update(gz).digest()).digest('hex') + '-1');
+      assert.equal(keys.find((k) => k.key === f.dataFileS3Key)?.etag, `"${f.etag}"`, 'the manifest etag is the object\'s S3 ETag (uploaded as one-part multipart, as AWS does)');
     }
     // DuckDB, an independent reader, reads the gzipped JSON lines straight from the files.
     const dir = mkdtempSync(join(tmpdir(), 'strata-duck-'));
