@@ -184,9 +184,15 @@ describe('items', () => {
     await expectError(client.send(new PutItemCommand({ TableName: 'items', Item: { pk: { S: 'a' }, sk: { N: '1' }, n: { N: '1'.repeat(39) } } })),
       'ValidationException', 'Attempting to store more than 38 significant digits in a Number');
     await expectError(client.send(new PutItemCommand({ TableName: 'items', Item: { pk: { S: 'a' }, sk: { N: '1' }, s: { SS: [] } } })),
-      'ValidationException', /empty/);
-    await expectError(client.send(new PutItemCommand({ TableName: 'items', Item: { pk: { S: 'a' }, sk: { N: '1' }, s: { SS: ['a', 'a'] } } })),
-      'ValidationException', /duplicates/);
+      'ValidationException', 'One or more parameter values were invalid: An string set  may not be empty');
+    await expectError(client.send(new PutItemCommand({ TableName: 'items', Item: { pk: { S: 'a' }, sk: { N: '1' }, s: { NS: [] } } })),
+      'ValidationException', 'One or more parameter values were invalid: An number set  may not be empty');
+    await expectError(client.send(new PutItemCommand({ TableName: 'items', Item: { pk: { S: 'a' }, sk: { N: '1' }, s: { SS: ['a', 'b', 'a'] } } })),
+      'ValidationException', 'One or more parameter values were invalid: Input collection ["a", "b", "a"] contains duplicates.');
+    await expectError(client.send(new PutItemCommand({ TableName: 'items', Item: { pk: { S: 'a' }, sk: { N: '1' }, n: { N: '1e126' } } })),
+      'ValidationException', 'Number overflow. Attempting to store a number with magnitude larger than supported range');
+    await expectError(client.send(new PutItemCommand({ TableName: 'items', Item: { pk: { S: 'a' }, sk: { N: '1' }, n: { N: '1e-131' } } })),
+      'ValidationException', 'Number underflow. Attempting to store a number with magnitude smaller than supported range');
     await expectError(client.send(new GetItemCommand({ TableName: 'nope_table', Key: { pk: { S: 'a' } } })), 'ResourceNotFoundException', 'Requested resource not found');
     await expectError(client.send(new GetItemCommand({ TableName: 'items', Key: { pk: { S: 'a' }, sk: { N: '1' } }, ProjectionExpression: 'name' })),
       'ValidationException', 'Invalid ProjectionExpression: Attribute name is a reserved keyword; reserved keyword: name');
