@@ -58,14 +58,13 @@ export interface TableRecord {
 }
 
 export function tableRecord(c: CopiedTable): TableRecord {
-  const last = c.partitions[c.partitions.length - 1];
   const split = c.partitions.length > 1;
   return {
     spec: c.spec,
     rows: c.parts.reduce((n, p) => n + p.rows, 0),
     rawBytes: c.parts.reduce((n, p) => n + p.rawBytes, 0),
     partitions: c.partitions.length,
-    ...(split ? { ctid: { min: '(0,1)', max: `(${Math.max(0, (last?.lo ?? 0) + Math.max(0, c.spec.pages - (last?.lo ?? 0)) - 1)},1)` } } : {}),
+    ...(split ? { ctid: { min: '(0,1)', max: `(${Math.max(0, c.spec.pages - 1)},1)` } } : {}),
     startedAt: c.startedAt,
     endedAt: c.endedAt,
   };
