@@ -1,7 +1,8 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { StrataConfig } from './config.js';
+import { isLoopback, type StrataConfig } from './config.js';
+import { ConsoleHandler } from './console/console-handler.js';
 import { dynamoOperations } from './dynamodb/operations.js';
 import { DynamoService } from './dynamodb/service.js';
 import { TtlSweeper } from './dynamodb/ttl-sweeper.js';
@@ -71,6 +72,8 @@ export async function startStrata(config: StrataConfig): Promise<RunningStrata> 
   const http = new HttpServer([new DynamoDbHandler(svc, auth, operations),
     new ExportProgressHandler(runner, jobs, auth),
     new AdminHandler(pitr, auth, { timeTravel: config.timeTravel, sweepTtl: () => sweeper.sweepOnce() }),
+    // The web console (static app at /console; signs in by itself with the first key only on loopback).
+    new ConsoleHandler({ autoSignIn: isLoopback(config.host) ? config.credentials[0] ?? null : null, defaultRegion: 'us-east-1' }),
     // AWS Query (RDS): claims requests on / signed for `rds` (and unsigned form posts), never S3's.
     new QueryProtocolHandler(auth, [rds.queryService()]),
     // Last: the S3 store claims whatever the others did not.
