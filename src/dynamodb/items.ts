@@ -78,10 +78,11 @@ export function itemWrite(t: LoadedTable, key: Item, old: Item | undefined, next
   };
 }
 
-export function putItem(svc: DynamoService, rc: RequestContext, input: Input): unknown {
+/** PutItem's and DeleteItem's shared request checks: shape, ReturnValues, then the condition's expressions. */
+function checkPutOrDelete(input: Input, required: 'item' | 'key'): ((item: Item | undefined) => boolean) | undefined {
   const c = new ConstraintChecker();
   commonChecks(c, input);
-  c.required(input.Item, 'item');
+  c.required(required === 'item' ? input.Item : input.Key, required);
   c.throwIfAny();
   if (input.ReturnValues !== undefined && input.ReturnValues !== 'NONE' && input.ReturnValues !== 'ALL_OLD') {
     throw validation('ReturnValues can only be ALL_OLD or NONE');
@@ -89,6 +90,20 @@ export function putItem(svc: DynamoService, rc: RequestContext, input: Input): u
   const ctx = expressionContext(input);
   const condition = conditionOf(input, ctx);
   assertAllUsed(ctx);
+  return condition;
+}
+
+/** The response of a single-item write: Attributes (ALL_OLD) and ConsumedCapacity when asked for. */
+function writeResponse(t: LoadedTable, input: Input, old: Item | undefined, oldSize: number, newSize: number): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (input.ReturnValues === 'ALL_OLD' && old) out.Attributes = old;
+  const cc = consumed(t.state, input.ReturnConsumedCapacity, writeUnits(oldSize, newSize), 'write');
+  if (cc) out.ConsumedCapacity = cc;
+  return out;
+}
+
+export function putItem(svc: DynamoService, rc: RequestContext, input: Input): unknown {
+  const condition = checkPutOrDelete(input, 'item');
   const t = svc.requireTable(rc, input.TableName as string);
   const next = prepareItem(t.state, input.Item);
   const shape = tableKeyShape(t.state);
@@ -99,11 +114,7 @@ export function putItem(svc: DynamoService, rc: RequestContext, input: Input): u
     if (condition && !condition(old)) throw conditionFailed(old, input.ReturnValuesOnConditionCheckFailure);
     return { writes: [itemWrite(t, key, old, next)], result: { old, oldSize: cur?.size ?? 0 } };
   });
-  const out: Record<string, unknown> = {};
-  if (input.ReturnValues === 'ALL_OLD' && result.old) out.Attributes = result.old;
-  const cc = consumed(t.state, input.ReturnConsumedCapacity, writeUnits(result.oldSize, next.size), 'write');
-  if (cc) out.ConsumedCapacity = cc;
-  return out;
+  return writeResponse(t, input, result.old, result.oldSize, next.size);
 }
 
 export function getItem(svc: DynamoService, rc: RequestContext, input: Input): unknown {
@@ -152,16 +163,7 @@ export function projectionOf(input: Input, ctx: ExpressionContext): ((item: Item
 }
 
 export function deleteItem(svc: DynamoService, rc: RequestContext, input: Input): unknown {
-  const c = new ConstraintChecker();
-  commonChecks(c, input);
-  c.required(input.Key, 'key');
-  c.throwIfAny();
-  if (input.ReturnValues !== undefined && input.ReturnValues !== 'NONE' && input.ReturnValues !== 'ALL_OLD') {
-    throw validation('ReturnValues can only be ALL_OLD or NONE');
-  }
-  const ctx = expressionContext(input);
-  const condition = conditionOf(input, ctx);
-  assertAllUsed(ctx);
+  const condition = checkPutOrDelete(input, 'key');
   const t = svc.requireTable(rc, input.TableName as string);
   const shape = tableKeyShape(t.state);
   validateKey(input.Key as Item, shape);
@@ -171,11 +173,7 @@ export function deleteItem(svc: DynamoService, rc: RequestContext, input: Input)
     if (condition && !condition(old)) throw conditionFailed(old, input.ReturnValuesOnConditionCheckFailure);
     return { writes: old ? [itemWrite(t, key, old, undefined)] : [], result: { old, oldSize: cur?.size ?? 0 } };
   });
-  const out: Record<string, unknown> = {};
-  if (input.ReturnValues === 'ALL_OLD' && result.old) out.Attributes = result.old;
-  const cc = consumed(t.state, input.ReturnConsumedCapacity, writeUnits(result.oldSize, 0), 'write');
-  if (cc) out.ConsumedCapacity = cc;
-  return out;
+  return writeResponse(t, input, result.old, result.oldSize, 0);
 }
 
 export function updateItem(svc: DynamoService, rc: RequestContext, input: Input): unknown {
