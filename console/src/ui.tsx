@@ -1,4 +1,4 @@
-import type { AriaRole, ButtonHTMLAttributes, ComponentChildren } from 'preact';
+import { Fragment, type AriaRole, type ButtonHTMLAttributes, type ComponentChildren } from 'preact';
 import { useEffect, useLayoutEffect, useRef } from 'preact/hooks';
 import { errorOf } from './aws.js';
 
@@ -228,14 +228,14 @@ export function Breakable(props: { text: string | undefined }) {
   const t = props.text ?? '';
   const parts = t.split(/(?<=[:/])/);
   return (
-    <>
+    <span class="breakable">
       {parts.map((p, i) => (
-        <span key={i}>
+        <Fragment key={i}>
           {p}
           {i < parts.length - 1 && <wbr />}
-        </span>
+        </Fragment>
       ))}
-    </>
+    </span>
   );
 }
 

@@ -1,6 +1,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { dirname, join, resolve } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import type { ProtocolHandler } from '../server/http-server.js';
 
@@ -50,7 +51,7 @@ const SECURITY_HEADERS = {
 export class ConsoleHandler implements ProtocolHandler {
   readonly name = 'console';
   private readonly uiDir: string;
-  private readonly cache = new Map<string, { body: Buffer; mtimeMs: number }>();
+  private readonly cache = new Map<string, { body: Buffer; gzipped: Buffer; mtimeMs: number }>();
 
   constructor(private readonly opts: ConsoleOptions) {
     this.uiDir = opts.uiDir ?? DEFAULT_UI_DIR;
@@ -77,9 +78,12 @@ export class ConsoleHandler implements ProtocolHandler {
       const name = rest.slice('assets/'.length);
       const type = ASSETS[name];
       if (!type) return send(res, 404, 'text/plain; charset=utf-8', Buffer.from('Not Found\n'), {}, method);
-      const body = this.file(name);
-      if (!body) return notBuilt(res, method);
-      return send(res, 200, type, body, { 'Cache-Control': 'no-cache' }, method);
+      const f = this.entry(name);
+      if (!f) return notBuilt(res, method);
+      const gzip = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
+      const headers: Record<string, string> = { 'Cache-Control': 'no-cache', Vary: 'Accept-Encoding' };
+      if (gzip) headers['Content-Encoding'] = 'gzip';
+      return send(res, 200, type, gzip ? f.gzipped : f.body, headers, method);
     }
     // Every other path under /console/ is the app shell (the app routes with the URL fragment).
     const html = this.file('index.html');
@@ -101,6 +105,11 @@ export class ConsoleHandler implements ProtocolHandler {
   }
 
   private file(name: string): Buffer | undefined {
+    return this.entry(name)?.body;
+  }
+
+  /** A file of the bundle and its gzip encoding, re-read when a rebuild changes it. */
+  private entry(name: string): { body: Buffer; gzipped: Buffer; mtimeMs: number } | undefined {
     const path = join(this.uiDir, name);
     let mtimeMs: number;
     try {
@@ -109,10 +118,11 @@ export class ConsoleHandler implements ProtocolHandler {
       return undefined;
     }
     const hit = this.cache.get(name);
-    if (hit && hit.mtimeMs === mtimeMs) return hit.body;
+    if (hit && hit.mtimeMs === mtimeMs) return hit;
     const body = readFileSync(path);
-    this.cache.set(name, { body, mtimeMs });
-    return body;
+    const entry = { body, gzipped: gzipSync(body, { level: 9 }), mtimeMs };
+    this.cache.set(name, entry);
+    return entry;
   }
 }
 

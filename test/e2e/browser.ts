@@ -18,8 +18,8 @@ export function browserMissing(): string | undefined {
 export interface Browser {
   context: BrowserContext;
   page: Page;
-  /** Saves a full-page screenshot as test/e2e/screenshots/NAME.png at the page's current width. */
-  shot(name: string): Promise<string>;
+  /** Saves a full-page screenshot as test/e2e/screenshots/NAME.png at the page's current width (or just the viewport, or one element). */
+  shot(name: string, what?: 'page' | 'viewport' | string): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -40,11 +40,15 @@ export async function launch(opts: { width?: number; height?: number } = {}): Pr
   return {
     context,
     page,
-    async shot(name: string) {
+    async shot(name: string, what: 'page' | 'viewport' | string = 'page') {
       if (errors.length) throw new Error(`errors in the page: ${errors.join('; ')}`);
       const path = join(SCREENSHOTS, `${name}.png`);
-      await page.evaluate('window.scrollTo(0, 0)');
-      await page.screenshot({ path, fullPage: true, animations: 'disabled' });
+      if (what === 'page' || what === 'viewport') {
+        await page.evaluate('window.scrollTo(0, 0)');
+        await page.screenshot({ path, fullPage: what === 'page', animations: 'disabled' });
+      } else {
+        await page.locator(what).screenshot({ path, animations: 'disabled' });
+      }
       return path;
     },
     async close() {

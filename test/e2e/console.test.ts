@@ -8,7 +8,8 @@ import { advance, nowMs } from '../helpers/admin.js';
 import { dynamo } from '../helpers/clients.js';
 import { s3 } from '../helpers/exports.js';
 import { removeDir, startStrataProcess, type StrataProcess } from '../helpers/strata-process.js';
-import { browserMissing, launch, type Browser } from './browser.js';
+import { join } from 'node:path';
+import { browserMissing, launch, SCREENSHOTS, type Browser } from './browser.js';
 
 /**
  * The web console in headless Chromium, against a real `strata serve`: everything the console shows or
@@ -142,6 +143,15 @@ describe('web console (headless Chromium)', { skip }, () => {
     assert.equal(await statusIn('#details'), 'IN_PROGRESS');
     await b.shot('05-export-full-running');
     fullArn = decodeURIComponent(new URL(page.url()).hash.split('/')[3]!.split('?')[0]!);
+    // The list follows running exports by itself (when this one is still running by the time it loads).
+    await go('#/dynamodb/exports');
+    const row = page.locator(`#exports tr[data-export="${fullArn}"] [data-col="status"] [data-status]`);
+    await row.waitFor();
+    if ((await row.getAttribute('data-status')) === 'IN_PROGRESS') {
+      await page.locator(`#exports tr[data-export="${fullArn}"] [data-status="COMPLETED"]`).waitFor({ timeout: 30_000 });
+    }
+    await page.click(`a:has-text("${fullArn}")`);
+    await page.locator('#details').waitFor();
     assert.match(fullArn, /^arn:aws:dynamodb:us-east-1:000000000000:table\/MusicCollection\/export\/\d{14}-[0-9a-f]{8}$/);
     await waitStatus('#details', 'COMPLETED');
     await page.locator('#exported-files').waitFor();
@@ -243,17 +253,46 @@ describe('web console (headless Chromium)', { skip }, () => {
     assert.equal(rows[2]![0], fullArn);
     assert.equal(rows[2]![6], '600');
     await b.shot('10-exports-list');
+    // Pages of ListExports (here two rows a page), forwards and back.
+    await go('#/dynamodb/exports?size=2');
+    await page.locator('#exports tbody tr').nth(1).waitFor();
+    assert.equal(await page.locator('#exports tbody tr').count(), 2);
+    await page.click('button:has-text("Next")');
+    await page.locator('text=Page 2').waitFor();
+    await page.locator(`#exports tbody tr[data-export="${fullArn}"]`).waitFor();
+    assert.equal(await page.locator('#exports tbody tr').count(), 1);
+    assert.equal(await page.locator('button:has-text("Next")').isDisabled(), true);
+    await page.click('button:has-text("Previous")');
+    await page.locator('text=Page 1').waitFor();
+    await page.locator('#exports tbody tr').nth(1).waitFor();
+    await go('#/dynamodb/exports');
+    await page.locator('#exports tbody tr').nth(2).waitFor();
     // Narrow screens: the same pages stay readable.
     await page.setViewportSize({ width: 400, height: 860 });
     await b.shot('11-exports-list-narrow');
     await page.click(`a:has-text("${fullArn}")`);
     await waitStatus('#details', 'COMPLETED');
     await page.locator('#exported-files').waitFor();
-    await b.shot('12-export-details-narrow');
+    await b.shot('12-export-details-narrow', 'viewport');
+    // What a phone shows when scrolled to the files (under the sticky top bar).
+    await page.evaluate(`window.scrollTo(0, document.getElementById('files').offsetTop - 60)`);
+    await page.screenshot({ path: join(SCREENSHOTS, '12b-export-files-narrow.png') });
     await go(`#/dynamodb/exports/new?table=${TABLE}`);
     await page.locator('#restorable-window').waitFor();
     await b.shot('13-export-form-narrow');
     await page.setViewportSize({ width: 1280, height: 860 });
+  });
+
+  test('disable point-in-time recovery (after a confirmation)', async () => {
+    await go(`#/dynamodb/tables/${TABLE}`);
+    await waitStatus('#pitr', 'ENABLED');
+    await page.click('#pitr button:has-text("Disable")');
+    await page.locator('[role="dialog"]:has-text("discarded")').waitFor();
+    await page.click('#pitr-disable-confirm');
+    await waitStatus('#pitr', 'DISABLED');
+    assert.equal(await page.locator('#pitr [data-field="Earliest restorable time"] dd').innerText(), '—');
+    await go('#/dynamodb/tables');
+    await page.locator('tr[data-table="MusicCollection"] [data-col="pitr"] [data-status="DISABLED"]').waitFor();
   });
 
   test('RDS: take a snapshot, export it to S3 with a live progress bar, and cancel an export', async () => {

@@ -1,9 +1,9 @@
 import { DescribeExportCommand, ListExportsCommand, type ExportDescription } from '@aws-sdk/client-dynamodb';
 import { useState } from 'preact/hooks';
 import type { Api } from '../aws.js';
-import { fmtCount, fmtTime, tableNameOf } from '../format.js';
+import { fmtCount, fmtTime, tableNameOf, zoneLabel } from '../format.js';
 import { useAsync } from '../hooks.js';
-import { href } from '../router.js';
+import { href, navigate, parseRoute } from '../router.js';
 import { Breakable, Button, DataTable, Empty, ErrorAlert, Loading, Mono, Page, Panel, Status } from '../ui.js';
 
 export interface ExportPage {
@@ -54,7 +54,7 @@ export function ExportTable(props: { rows: ExportDescription[]; empty: string })
           <th>Status</th>
           <th>Type</th>
           <th>Format</th>
-          <th>Export time</th>
+          <th>Export time ({zoneLabel()})</th>
           <th class="num">Items</th>
         </tr>
       </thead>
@@ -72,8 +72,8 @@ export function ExportTable(props: { rows: ExportDescription[]; empty: string })
             <td data-col="status">
               <Status value={d.ExportStatus} />
             </td>
-            <td>{TYPE_LABEL[d.ExportType ?? 'FULL_EXPORT']}</td>
-            <td>{FORMAT_LABEL[d.ExportFormat ?? ''] ?? '—'}</td>
+            <td class="nowrap">{TYPE_LABEL[d.ExportType ?? 'FULL_EXPORT']}</td>
+            <td class="nowrap">{FORMAT_LABEL[d.ExportFormat ?? ''] ?? '—'}</td>
             <td>
               <ExportTimeCell d={d} />
             </td>
@@ -85,15 +85,20 @@ export function ExportTable(props: { rows: ExportDescription[]; empty: string })
   );
 }
 
-const PAGE_SIZE = 10;
+/** Rows per page: 10 by default, ?size=1..25 in the URL (ListExports returns at most 25). */
+function pageSize(): number {
+  const n = Number(parseRoute(location.hash).query.get('size') ?? 10);
+  return Number.isInteger(n) && n >= 1 && n <= 25 ? n : 10;
+}
 
 export function ExportsPage() {
+  const size = pageSize();
   // tokens[i] is the NextToken that opens page i (undefined for the first page).
   const [tokens, setTokens] = useState<Array<string | undefined>>([undefined]);
   const [page, setPage] = useState(0);
   const q = useAsync(
-    (api) => loadExportPage(api, { pageSize: PAGE_SIZE, token: tokens[page] }),
-    [page, tokens[page]],
+    (api) => loadExportPage(api, { pageSize: size, token: tokens[page] }),
+    [page, tokens[page], size],
     (d) => (d.rows.some((r) => r.ExportStatus === 'IN_PROGRESS') ? 1500 : undefined),
   );
   const running = q.data?.rows.filter((r) => r.ExportStatus === 'IN_PROGRESS').length ?? 0;
@@ -125,6 +130,23 @@ export function ExportsPage() {
         title="Exports"
         actions={
           <div class="pager" aria-label="Pages">
+            <label class="page-size">
+              <span>Per page</span>
+              <select
+                value={String(size)}
+                onChange={(e) => {
+                  setTokens([undefined]);
+                  setPage(0);
+                  navigate(href(['dynamodb', 'exports'], { size: e.currentTarget.value }));
+                }}
+              >
+                {[...new Set([10, 25, size])].sort((a, b) => a - b).map((n) => (
+                  <option key={n} value={String(n)}>
+                    {n}
+                  </option>
+                ))}
+              </select>
+            </label>
             <Button onClick={() => setPage(page - 1)} disabled={page === 0} aria-label="Previous page">
               ‹ Previous
             </Button>

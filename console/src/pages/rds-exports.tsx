@@ -330,7 +330,7 @@ export function RdsExportDetailPage(props: { id: string }) {
       )}
       {(t.Status === 'CANCELED' || t.Status === 'CANCELING') && (
         <Alert kind="warning" title={t.Status === 'CANCELED' ? 'Export canceled' : 'Canceling'}>
-          {t.Status === 'CANCELED' ? 'The export was canceled; the files it had written were removed from the bucket.' : 'The export is stopping.'}
+          {t.Status === 'CANCELED' ? 'The export was canceled. Files it had already written stay in the bucket; remove them there if you do not need them.' : 'The export is stopping.'}
         </Alert>
       )}
       {t.WarningMessage && <Alert kind="warning" title="Warning">{t.WarningMessage}</Alert>}
@@ -405,7 +405,7 @@ export function RdsExportDetailPage(props: { id: string }) {
             </>
           }
         >
-          <p>The export stops and the files it has written so far are removed from the bucket. This cannot be undone.</p>
+          <p>The export stops and cannot be resumed. Files it has already written stay in the bucket.</p>
         </Modal>
       )}
     </Page>
