@@ -2,7 +2,7 @@ import { CancelExportTaskCommand, DescribeExportTasksCommand, StartExportTaskCom
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { useMemo, useState } from 'preact/hooks';
 import { errorOf, errorText, isAuthError, type Api } from '../aws.js';
-import { fmtBytes, fmtTime } from '../format.js';
+import { fmtBytes, fmtTime, zoneLabel } from '../format.js';
 import { useApp, useAsync } from '../hooks.js';
 import { href, navigate, parseRoute } from '../router.js';
 import { Alert, Breakable, Button, DataTable, Empty, ErrorAlert, Field, KV, Loading, Modal, Mono, Page, Panel, Progress, Radio, Status } from '../ui.js';
@@ -84,7 +84,7 @@ export function RdsExportsPage() {
                 <th>Status</th>
                 <th class="progress-col">Progress</th>
                 <th>S3 destination</th>
-                <th>Started</th>
+                <th>Started ({zoneLabel()})</th>
               </tr>
             </thead>
             <tbody>
@@ -105,8 +105,10 @@ export function RdsExportsPage() {
                   <td class="progress-col">
                     <TaskProgress t={t} />
                   </td>
-                  <td class="mono">{`s3://${t.S3Bucket}/${t.S3Prefix ? t.S3Prefix + '/' : ''}${t.ExportTaskIdentifier}/`}</td>
-                  <td class="nowrap">{fmtTime(t.TaskStartTime)}</td>
+                  <td class="mono">
+                    <Breakable text={`s3://${t.S3Bucket}/${t.S3Prefix ? t.S3Prefix + '/' : ''}${t.ExportTaskIdentifier}/`} />
+                  </td>
+                  <td class="nowrap">{fmtTime(t.TaskStartTime, false)}</td>
                 </tr>
               ))}
             </tbody>

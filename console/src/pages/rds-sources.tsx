@@ -1,7 +1,7 @@
 import { CreateDBSnapshotCommand, DescribeDBClusterSnapshotsCommand, DescribeDBClustersCommand, DescribeDBInstancesCommand, DescribeDBSnapshotsCommand, type DBInstance } from '@aws-sdk/client-rds';
 import { useState } from 'preact/hooks';
 import { errorText, isAuthError } from '../aws.js';
-import { fmtTime } from '../format.js';
+import { fmtTime, zoneLabel } from '../format.js';
 import { allPages, useApp, useAsync } from '../hooks.js';
 import { href, navigate } from '../router.js';
 import { Alert, Button, DataTable, Empty, ErrorAlert, Field, Loading, Modal, Page, Panel, Status } from '../ui.js';
@@ -44,7 +44,7 @@ export function RdsSnapshotsPage() {
                     <th>Engine</th>
                     <th>Status</th>
                     <th>Type</th>
-                    <th>Snapshot time</th>
+                    <th>Snapshot time ({zoneLabel()})</th>
                     <th />
                   </tr>
                 </thead>
@@ -60,7 +60,7 @@ export function RdsSnapshotsPage() {
                         <Status value={s.Status} />
                       </td>
                       <td>{s.SnapshotType}</td>
-                      <td class="nowrap">{fmtTime(s.SnapshotCreateTime)}</td>
+                      <td class="nowrap">{fmtTime(s.SnapshotCreateTime, false)}</td>
                       <td class="row-actions">{s.Status === 'available' && exportLink(s.DBSnapshotArn)}</td>
                     </tr>
                   ))}
@@ -80,7 +80,7 @@ export function RdsSnapshotsPage() {
                     <th>Engine</th>
                     <th>Status</th>
                     <th>Type</th>
-                    <th>Snapshot time</th>
+                    <th>Snapshot time ({zoneLabel()})</th>
                     <th />
                   </tr>
                 </thead>
@@ -96,7 +96,7 @@ export function RdsSnapshotsPage() {
                         <Status value={s.Status} />
                       </td>
                       <td>{s.SnapshotType}</td>
-                      <td class="nowrap">{fmtTime(s.SnapshotCreateTime)}</td>
+                      <td class="nowrap">{fmtTime(s.SnapshotCreateTime, false)}</td>
                       <td class="row-actions">{s.Status === 'available' && exportLink(s.DBClusterSnapshotArn)}</td>
                     </tr>
                   ))}
@@ -161,7 +161,7 @@ export function RdsDatabasesPage() {
                     <th>Engine</th>
                     <th>Status</th>
                     <th>Members</th>
-                    <th>Created</th>
+                    <th>Created ({zoneLabel()})</th>
                     <th />
                   </tr>
                 </thead>
@@ -176,7 +176,7 @@ export function RdsDatabasesPage() {
                         <Status value={c.Status} />
                       </td>
                       <td>{(c.DBClusterMembers ?? []).map((m) => m.DBInstanceIdentifier).join(', ') || '—'}</td>
-                      <td class="nowrap">{fmtTime(c.ClusterCreateTime)}</td>
+                      <td class="nowrap">{fmtTime(c.ClusterCreateTime, false)}</td>
                       <td class="row-actions">{exportLink(c.DBClusterArn)}</td>
                     </tr>
                   ))}

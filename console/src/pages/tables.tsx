@@ -1,6 +1,6 @@
 import { DescribeContinuousBackupsCommand, DescribeTableCommand, ListTablesCommand, type PointInTimeRecoveryDescription, type TableDescription } from '@aws-sdk/client-dynamodb';
 import type { Api } from '../aws.js';
-import { fmtBytes, fmtCount, fmtTime } from '../format.js';
+import { fmtBytes, fmtCount, fmtTime, zoneLabel } from '../format.js';
 import { allPages, useAsync } from '../hooks.js';
 import { href } from '../router.js';
 import { DataTable, Empty, ErrorAlert, Loading, Page, Panel, Status, Button } from '../ui.js';
@@ -60,7 +60,7 @@ export function TablesPage() {
                 <th>Name</th>
                 <th>Status</th>
                 <th>Point-in-time recovery</th>
-                <th>Earliest restorable time</th>
+                <th>Earliest restorable time ({zoneLabel()})</th>
                 <th class="num">Items</th>
                 <th class="num">Size</th>
                 <th />
@@ -78,7 +78,7 @@ export function TablesPage() {
                   <td data-col="pitr">
                     <Status value={r.pitr?.PointInTimeRecoveryStatus} />
                   </td>
-                  <td class="nowrap">{r.pitr?.PointInTimeRecoveryStatus === 'ENABLED' ? fmtTime(r.pitr.EarliestRestorableDateTime) : '—'}</td>
+                  <td class="nowrap">{r.pitr?.PointInTimeRecoveryStatus === 'ENABLED' ? fmtTime(r.pitr.EarliestRestorableDateTime, false) : '—'}</td>
                   <td class="num">{fmtCount(r.table?.ItemCount)}</td>
                   <td class="num">{fmtBytes(r.table?.TableSizeBytes)}</td>
                   <td class="row-actions">
