@@ -157,7 +157,7 @@ export function ExportFormPage(props: { table?: string }) {
   const myAccount = accountOf(w?.arn);
   const windowText =
     w && w.enabled && w.earliest !== undefined
-      ? `Restorable window: ${fmtTime(w.earliest)} to ${fmtTime(w.latest)} (latest restorable time); exports may use any time up to now, ${fmtTime(w.now)}.`
+      ? `Restorable window: from ${fmtTime(w.earliest)} (earliest restorable time) to ${fmtTime(w.latest)} (latest). Exports may use any time from the earliest up to now, ${fmtTime(w.now)}.`
       : undefined;
   const minInput = w?.earliest !== undefined ? toLocalInput(Math.ceil(w.earliest / 1000) * 1000) : undefined;
   const maxInput = w ? toLocalInput(w.now) : undefined;
