@@ -81,7 +81,10 @@ SYMBOL_ESCAPES[0x27] = "\\'";
 const NEEDS_STRING_ESCAPE = /["\\\x00-\x1f\x7f-\x9f]/;
 const NEEDS_SYMBOL_ESCAPE = /['\\\x00-\x1f\x7f-\x9f]/;
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
-const KEYWORD = /^(null|true|false|nan|\$\d+)$/;
+/** Keywords, and names a reader takes for a symbol id: ion-java quotes `$<digits>`; ion-js also reads
+ * `$0x1f`, `$0b101` and `$1e5` as ids, so those are quoted too (an unquoted one would not read back). */
+export const SYMBOL_ID_LIKE = /^\$(\d+|0[xX][0-9a-fA-F]+|0[bB][01]+|\d+[eE][+-]?\d+)$/;
+const KEYWORD = /^(null|true|false|nan)$/;
 
 function escapeText(s: string, table: Array<string | null>): string {
   let out = '';
@@ -104,7 +107,7 @@ export function ionString(s: string): string {
 
 /** Ion text of a symbol (field name): bare when an identifier that is not a keyword, else single-quoted. */
 export function ionSymbol(s: string): string {
-  if (IDENTIFIER.test(s) && !KEYWORD.test(s)) return s;
+  if (IDENTIFIER.test(s) && !KEYWORD.test(s) && !SYMBOL_ID_LIKE.test(s)) return s;
   return NEEDS_SYMBOL_ESCAPE.test(s) ? `'${escapeText(s, SYMBOL_ESCAPES)}'` : `'${s}'`;
 }
 
