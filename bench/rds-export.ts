@@ -5,6 +5,11 @@
  *
  *   STRATA_BENCH_PG_URL (default STRATA_TEST_PG_URL, else postgres://strata:strata@127.0.0.1:5432/postgres)
  *   RDS_BENCH_ROWS (default 1000000), RDS_BENCH_PARTITION_MB (default 32)
+ *   RDS_BENCH_PHASES (default live,snapshot): which Strata runs to time, in order (`live` may repeat)
+ *   RDS_BENCH_CPU_PROF=DIR: run the Strata server under `node --cpu-prof` (profiles land in DIR on exit)
+ *
+ * Besides wall time it prints the CPU seconds the Strata process (all its threads) used in each phase, read from
+ * /proc: on a shared machine that figure moves much less than wall time.
  */
 import { CreateDBSnapshotCommand, DescribeDBSnapshotsCommand, DescribeExportTasksCommand, RDSClient, StartExportTaskCommand } from '@aws-sdk/client-rds';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
@@ -19,6 +24,8 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const PG_URL = process.env.STRATA_BENCH_PG_URL ?? process.env.STRATA_TEST_PG_URL ?? 'postgres://strata:strata@127.0.0.1:5432/postgres';
 const ROWS = Number(process.env.RDS_BENCH_ROWS ?? 1_000_000);
 const PARTITION_MB = process.env.RDS_BENCH_PARTITION_MB ?? '32';
+const PHASES = (process.env.RDS_BENCH_PHASES ?? 'live,snapshot').split(',');
+const CPU_PROF = process.env.RDS_BENCH_CPU_PROF;
 const DB = 'strata_bench_rds';
 const creds = { accessKeyId: 'test', secretAccessKey: 'test' };
 
@@ -62,8 +69,9 @@ async function baseline(client: pg.Client): Promise<{ copyMs: number; gzipMs: nu
   return { copyMs: t1 - t0, gzipMs: t2 - t1, bytes };
 }
 
-async function startStrata(dataDir: string): Promise<{ url: string; pid: number; stop: () => void }> {
-  const child = spawn(process.execPath, [join(ROOT, 'bin/strata.js'), 'serve', '--port', '0', '--data-dir', dataDir, '--rds-cluster', `bench=${dbUrl(DB)}`,
+async function startStrata(dataDir: string): Promise<{ url: string; pid: number; stop: () => Promise<void> }> {
+  const prof = CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', CPU_PROF] : [];
+  const child = spawn(process.execPath, [...prof, join(ROOT, 'bin/strata.js'), 'serve', '--port', '0', '--data-dir', dataDir, '--rds-cluster', `bench=${dbUrl(DB)}`,
     '--rds-instance', `bench-db=${dbUrl(DB)}`, '--rds-partition-mb', PARTITION_MB, '--rds-embedded', 'false'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   const url = await new Promise<string>((res, rej) => {
@@ -74,7 +82,14 @@ async function startStrata(dataDir: string): Promise<{ url: string; pid: number;
     });
     child.once('exit', (c) => rej(new Error(`strata exited ${c}: ${out}`)));
   });
-  return { url, pid: child.pid!, stop: () => child.kill('SIGTERM') };
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  return { url, pid: child.pid!, stop: () => (child.kill('SIGTERM'), exited) };
+}
+
+/** CPU seconds (user + system, every thread) the process has used so far. */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 function peakRssMb(pid: number): number {
@@ -102,39 +117,50 @@ async function main(): Promise<void> {
   const s3 = new S3Client({ endpoint: strata.url, region: 'us-east-1', credentials: creds, forcePathStyle: true });
   await s3.send(new CreateBucketCommand({ Bucket: 'bench' }));
   const common = { S3BucketName: 'bench', IamRoleArn: 'arn:aws:iam::000000000000:role/ExportRole', KmsKeyId: 'alias/bench' };
+  const results: { name: string; ms: number; cpu: number }[] = [];
+  const timed = async (name: string, run: () => Promise<void>): Promise<void> => {
+    const c0 = cpuSeconds(strata.pid);
+    const t0 = performance.now();
+    await run();
+    results.push({ name, ms: performance.now() - t0, cpu: cpuSeconds(strata.pid) - c0 });
+  };
   try {
-    let t0 = performance.now();
-    await rds.send(new StartExportTaskCommand({ ExportTaskIdentifier: 'live', SourceArn: 'arn:aws:rds:us-east-1:000000000000:cluster:bench', ...common }));
-    await waitTask(rds, 'live');
-    const liveMs = performance.now() - t0;
-
-    t0 = performance.now();
-    await rds.send(new CreateDBSnapshotCommand({ DBSnapshotIdentifier: 'snap', DBInstanceIdentifier: 'bench-db' }));
-    for (;;) {
-      const s = (await rds.send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: 'snap' }))).DBSnapshots![0]!;
-      if (s.Status === 'available') break;
-      if (s.Status !== 'creating') throw new Error(`snapshot ${s.Status}`);
-      await new Promise((r) => setTimeout(r, 50));
+    for (const [i, phase] of PHASES.entries()) {
+      if (phase !== 'live') continue;
+      await timed('strata: StartExportTask from the live cluster', async () => {
+        await rds.send(new StartExportTaskCommand({ ExportTaskIdentifier: `live-${i}`, SourceArn: 'arn:aws:rds:us-east-1:000000000000:cluster:bench', ...common }));
+        await waitTask(rds, `live-${i}`);
+      });
     }
-    const snapMs = performance.now() - t0;
-    t0 = performance.now();
-    await rds.send(new StartExportTaskCommand({ ExportTaskIdentifier: 'from-snap', SourceArn: 'arn:aws:rds:us-east-1:000000000000:snapshot:snap', ...common }));
-    await waitTask(rds, 'from-snap');
-    const fromSnapMs = performance.now() - t0;
+    if (PHASES.includes('snapshot')) {
+      await timed('strata: CreateDBSnapshot (to Parquet on disk)', async () => {
+        await rds.send(new CreateDBSnapshotCommand({ DBSnapshotIdentifier: 'snap', DBInstanceIdentifier: 'bench-db' }));
+        for (;;) {
+          const s = (await rds.send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: 'snap' }))).DBSnapshots![0]!;
+          if (s.Status === 'available') break;
+          if (s.Status !== 'creating') throw new Error(`snapshot ${s.Status}`);
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      });
+      await timed('strata: StartExportTask from the snapshot', async () => {
+        await rds.send(new StartExportTaskCommand({ ExportTaskIdentifier: 'from-snap', SourceArn: 'arn:aws:rds:us-east-1:000000000000:snapshot:snap', ...common }));
+        await waitTask(rds, 'from-snap');
+      });
+      const [snap, exp] = results.slice(-2);
+      results.push({ name: 'strata: snapshot + export', ms: snap!.ms + exp!.ms, cpu: snap!.cpu + exp!.cpu });
+    }
     const rss = peakRssMb(strata.pid);
 
     const mb = heapBytes / 1e6;
-    const line = (name: string, ms: number): string =>
-      `${name.padEnd(44)} ${(ms / 1000).toFixed(2).padStart(7)} s ${Math.round(ROWS / (ms / 1000)).toLocaleString('en-US').padStart(11)} rows/s ${(mb / (ms / 1000)).toFixed(1).padStart(7)} MB/s  ratio ${(ms / baseMs).toFixed(2)}x`;
+    const line = (name: string, ms: number, cpu?: number): string =>
+      `${name.padEnd(46)} ${(ms / 1000).toFixed(2).padStart(6)} s ${Math.round(ROWS / (ms / 1000)).toLocaleString('en-US').padStart(10)} rows/s ${(mb / (ms / 1000)).toFixed(1).padStart(6)} MB/s  ratio ${(ms / baseMs).toFixed(2)}x` +
+      (cpu === undefined ? '' : `  cpu ${cpu.toFixed(2)} s`);
     console.log(`\nPostgreSQL table: ${ROWS.toLocaleString('en-US')} rows, ${mb.toFixed(1)} MB heap; Strata partitions of ${PARTITION_MB} MB; MB/s = heap MB / wall time\n`);
     console.log(line('baseline: COPY TO file + gzip -6', baseMs), `(COPY ${(base.copyMs / 1000).toFixed(2)} s + gzip ${(base.gzipMs / 1000).toFixed(2)} s, ${(base.bytes / 1e6).toFixed(1)} MB)`);
-    console.log(line('strata: StartExportTask from the live cluster', liveMs));
-    console.log(line('strata: CreateDBSnapshot (to Parquet on disk)', snapMs));
-    console.log(line('strata: StartExportTask from the snapshot', fromSnapMs));
-    console.log(line('strata: snapshot + export', snapMs + fromSnapMs));
-    console.log(`\nstrata peak RSS: ${rss.toFixed(0)} MB (ratio = Strata time / baseline time; lower is better)`);
+    for (const r of results) console.log(line(r.name, r.ms, r.cpu));
+    console.log(`\nstrata peak RSS: ${rss.toFixed(0)} MB (ratio = Strata time / baseline time, lower is better; cpu = CPU seconds of the Strata process, all threads)`);
   } finally {
-    strata.stop();
+    await strata.stop();
     await client.end();
     rmSync(dataDir, { recursive: true, force: true });
   }
