@@ -7,12 +7,13 @@
  */
 import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
+import { Transform, type Readable } from 'node:stream';
 import { SinkFailure, type S3Sink } from '../s3/sink.js';
 import { AwsError } from '../server/errors.js';
 import type { QueryParams, XmlNode } from '../server/query-protocol.js';
 import type { RequestContext } from '../server/request-context.js';
 import type { RdsContext } from './context.js';
-import { copyTables, CopyCancelled } from './copy.js';
+import { copyTables, CopyCancelled, percentOf } from './copy.js';
 import { fault, invalidParameterValue, missingParameter } from './errors.js';
 import {
   exportBase, exportInfo, exportInfoKey, partKey, selectTables, tableRecord, tablesInfoFiles, warningMessage, type TableRecord,
@@ -24,6 +25,8 @@ import { EXPORT_TASK_JOB, listJobStates, loadJob, parseRdsArn, saveJob, type Exp
 import type { Engine } from './types.js';
 
 const GB = 1024 ** 3;
+/** How often a running task's progress is written to the job store (what DescribeExportTasks reads). */
+const PROGRESS_SAVE_MS = 250;
 const TERMINAL: ExportStatus[] = ['COMPLETE', 'FAILED', 'CANCELED'];
 
 function save(ctx: RdsContext, account: string, region: string, t: ExportTaskState): void {
@@ -126,11 +129,12 @@ export class ExportTaskRunner {
       if (this.cancels.has(key) && !TERMINAL.includes(t.Status)) t.Status = 'CANCELING';
       save(ctx, account, region, t);
     };
-    const progress = (extracted: number, total: number): void => {
+    /** Bytes of values exported so far, and the share of the export done (0..1). */
+    const progress = (extracted: number, fraction: number): void => {
       t.extractedBytes = extracted;
       t.TotalExtractedDataInGB = Math.floor(extracted / GB);
-      t.PercentProgress = Math.min(99, Math.floor((extracted * 100) / Math.max(1, total)));
-      if (Date.now() - lastSave > 250) {
+      t.PercentProgress = Math.max(t.PercentProgress, percentOf(fraction));
+      if (Date.now() - lastSave > PROGRESS_SAVE_MS) {
         lastSave = Date.now();
         persist();
       }
@@ -154,8 +158,6 @@ export class ExportTaskRunner {
         const { selected, unmatched } = selectTables(listing.tables, t.ExportOnly, t.engine);
         skipped = listing.skipped;
         t.WarningMessage = warningMessage(skipped, unmatched);
-        const total = selected.reduce((n, x) => n + x.estimatedBytes, 0);
-        let extracted = 0;
         const s = sink;
         const copied = await copyTables(session!, selected, {
           maxPartBytes: ctx.options.maxPartBytes,
@@ -164,7 +166,7 @@ export class ExportTaskRunner {
           target: async (spec, index, body) => {
             await s.upload(partKey(base, spec, index), body, 'application/octet-stream');
           },
-          onProgress: (bytes) => progress((extracted += bytes), total),
+          onProgress: (p) => progress(p.bytes, p.fraction),
         });
         records = copied.map(tableRecord);
       } else {
@@ -173,13 +175,20 @@ export class ExportTaskRunner {
         skipped = manifest.skipped;
         t.WarningMessage = warningMessage(skipped, unmatched);
         const chosen = manifest.tables.filter((x) => selected.includes(x.spec));
+        // The snapshot knows exactly how much it holds: progress is the values' bytes in the file bytes uploaded.
         const total = chosen.reduce((n, x) => n + x.rawBytes, 0);
         let extracted = 0;
         for (const table of chosen) {
           for (const f of table.files) {
             if (cancelled()) throw new CopyCancelled();
-            await sink.upload(partKey(base, table.spec, f.index), createReadStream(join(snapshotDir(ctx, t.source.uid!), f.file)), 'application/octet-stream');
-            progress((extracted += f.rawBytes), total);
+            const before = extracted;
+            const body = countBytes(createReadStream(join(snapshotDir(ctx, t.source.uid!), f.file)), (sent) => {
+              extracted = before + (f.bytes > 0 ? Math.floor((f.rawBytes * Math.min(sent, f.bytes)) / f.bytes) : 0);
+              progress(extracted, extracted / Math.max(1, total));
+            });
+            await sink.upload(partKey(base, table.spec, f.index), body, 'application/octet-stream');
+            extracted = before + f.rawBytes;
+            progress(extracted, extracted / Math.max(1, total));
             if (ctx.options.chunkDelayMs) await new Promise((r) => setTimeout(r, ctx.options.chunkDelayMs));
           }
         }
@@ -213,6 +222,20 @@ export class ExportTaskRunner {
 }
 
 class ExportFailure extends Error {}
+
+/** `body` unchanged, reporting the bytes read from it so far. */
+function countBytes(body: Readable, onBytes: (n: number) => void): Readable {
+  let n = 0;
+  const counted = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      n += chunk.length;
+      onBytes(n);
+      cb(null, chunk);
+    },
+  });
+  body.once('error', (e) => counted.destroy(e));
+  return body.pipe(counted);
+}
 
 function bucketCause(t: ExportTaskState, e: unknown): string {
   if (e instanceof SinkFailure && e.failureCode === 'S3AccessDenied') return 'S3 credential check failed. Check the permissions on your S3 bucket and IAM policy.';

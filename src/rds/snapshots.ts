@@ -14,7 +14,7 @@ import { AwsError } from '../server/errors.js';
 import type { QueryParams, XmlNode } from '../server/query-protocol.js';
 import type { RequestContext } from '../server/request-context.js';
 import type { RdsContext } from './context.js';
-import { copyTables } from './copy.js';
+import { copyTables, percentOf } from './copy.js';
 import { fault, invalidParameterValue, missingParameter } from './errors.js';
 import { tableRecord, type TableRecord } from './export-layout.js';
 import { dbClusterSnapshotXml, dbSnapshotXml } from './shapes.js';
@@ -121,7 +121,6 @@ export class SnapshotRunner {
       state.estimatedBytes = listing.tables.reduce((n, t) => n + t.estimatedBytes, 0);
       const files = new Map<string, SnapshotFile[]>();
       const ordinal = new Map(listing.tables.map((t, i) => [t, i]));
-      let copied = 0;
       const tables = await copyTables(session, listing.tables, {
         maxPartBytes: ctx.options.maxPartBytes,
         chunkDelayMs: ctx.options.chunkDelayMs,
@@ -136,10 +135,9 @@ export class SnapshotRunner {
           list.push({ index, file: rel, rows: 0, rawBytes: 0, bytes: (await stat(path)).size });
           files.set(rel.split('/')[0]!, list);
         },
-        onProgress: (bytes) => {
-          copied += bytes;
-          state.dataBytes = copied;
-          state.percentProgress = Math.min(99, Math.floor((copied * 100) / Math.max(1, state.estimatedBytes)));
+        onProgress: (p) => {
+          state.dataBytes = p.bytes;
+          state.percentProgress = Math.max(state.percentProgress, percentOf(p.fraction));
           if (Date.now() - lastSave > 500) {
             lastSave = Date.now();
             save();

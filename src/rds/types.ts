@@ -38,8 +38,10 @@ export interface TableSpec {
   schema: string;
   table: string;
   columns: ColumnSpec[];
-  /** Source bytes the engine reports (pg_relation_size, DATA_LENGTH): the progress denominator. */
+  /** Source bytes the engine reports (pg_total_relation_size, DATA_LENGTH): AllocatedStorage, the table's weight in progress. */
   estimatedBytes: number;
+  /** Rows the engine's statistics estimate (reltuples, TABLE_ROWS); 0 when unknown (progress then goes by bytes). */
+  estimatedRows?: number;
   /** PostgreSQL pages at the snapshot (for ctid partitioning); 0 when unknown or not splittable. */
   pages: number;
 }

@@ -2,11 +2,12 @@
  * RDS export tasks against a real PostgreSQL: every mapped type, NULLs, unicode, large rows, several
  * schemas, a table split into ctid partitions, ExportOnly, snapshots that hold while the source changes,
  * live cluster exports, cancellation and every StartExportTask fault. Each exported Parquet file is read
- * back with DuckDB and compared, row by row, with the source as of the snapshot.
+ * back with DuckDB and compared, row by row, with the source as of the snapshot. Then PercentProgress and
+ * TotalExtractedDataInGB as a client polling DescribeExportTasks sees them during exports that take a few seconds.
  */
 import {
   CancelExportTaskCommand, CreateDBSnapshotCommand, DeleteDBSnapshotCommand, DescribeDBClustersCommand, DescribeDBInstancesCommand,
-  DescribeDBSnapshotsCommand, DescribeExportTasksCommand, StartExportTaskCommand, type RDSClient,
+  DescribeDBSnapshotsCommand, DescribeExportTasksCommand, StartExportTaskCommand, type ExportTask, type RDSClient,
 } from '@aws-sdk/client-rds';
 import { CreateBucketCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import assert from 'node:assert/strict';
@@ -372,5 +373,112 @@ describe('RDS export tasks: PostgreSQL', { skip: needs(PG_URL, 'PostgreSQL') }, 
     await expectFault(client.send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: 'snap-busy' })), 'DBSnapshotNotFound', 404);
     await expectFault(client.send(new CreateDBSnapshotCommand({ DBSnapshotIdentifier: 'snap-1', DBInstanceIdentifier: 'pg-one' })), 'DBSnapshotAlreadyExists', 400);
     await expectFault(client.send(new CreateDBSnapshotCommand({ DBSnapshotIdentifier: 'x', DBInstanceIdentifier: 'nope' })), 'DBInstanceNotFound', 404);
+  });
+});
+
+/**
+ * PercentProgress during an export, seen the way a client sees it: DescribeExportTasks polled while the task runs.
+ * A table of a few MB is cut into many 0.5 MB ctid partitions (snapshot files), and STRATA_TEST_RDS_CHUNK_DELAY_MS
+ * slows every chunk (and every snapshot file uploaded), so each export takes a few seconds.
+ */
+describe('RDS export progress: PercentProgress moves while an export runs', { skip: needs(PG_URL, 'PostgreSQL') }, () => {
+  const PROGRESS_DB = 'strata_rds_progress';
+  const PROGRESS_BUCKET = 'rds-progress';
+  const ROWS = 100_000;
+  let progressStrata: StrataProcess;
+  let rdsClient: RDSClient;
+  let s3Client: S3Client;
+  let source: pg.Client;
+
+  before(async () => {
+    const fresh = await freshPgDatabase(PROGRESS_DB);
+    source = fresh.client;
+    await source.query(`CREATE TABLE public.events (id bigint PRIMARY KEY, kind text NOT NULL, amount numeric(12,2), at timestamptz NOT NULL);
+      INSERT INTO public.events SELECT g, (ARRAY['view','click','buy'])[1 + g % 3], g / 7.0, timestamptz '2024-01-01 00:00:00+00' + g * interval '1 minute'
+      FROM generate_series(1, ${ROWS}) g;
+      ANALYZE public.events;`);
+    progressStrata = await startStrataProcess(
+      ['--rds-instance', `pg-progress=${fresh.url}`, '--rds-cluster', `pg-progress-live=${fresh.url}`, '--rds-partition-mb', '0.5', '--rds-embedded', 'false'],
+      { env: { STRATA_TEST_RDS_CHUNK_DELAY_MS: '100' } },
+    );
+    rdsClient = rds(progressStrata.url);
+    s3Client = s3(progressStrata.url);
+    await s3Client.send(new CreateBucketCommand({ Bucket: PROGRESS_BUCKET }));
+  });
+
+  after(async () => {
+    await progressStrata?.stop();
+    if (progressStrata) removeDir(progressStrata.dataDir);
+    await source?.end();
+  });
+
+  /** Polls the task until it ends; every (Status, PercentProgress, TotalExtractedDataInGB) seen on the way. */
+  async function watch(id: string): Promise<{ done: ExportTask; seen: { status: string; percent: number; gb: number }[] }> {
+    const seen: { status: string; percent: number; gb: number }[] = [];
+    const until = Date.now() + 60_000;
+    for (;;) {
+      const t = (await rdsClient.send(new DescribeExportTasksCommand({ ExportTaskIdentifier: id }))).ExportTasks![0]!;
+      seen.push({ status: t.Status!, percent: t.PercentProgress!, gb: t.TotalExtractedDataInGB! });
+      if (['COMPLETE', 'FAILED', 'CANCELED'].includes(t.Status!)) return { done: t, seen };
+      assert.ok(Date.now() < until, `${id} still ${t.Status}`);
+      await new Promise((r) => setTimeout(r, 40));
+    }
+  }
+
+  /** Progress only moves forward, takes at least two values strictly between 0 and 100, and is 100 at the end. */
+  function checkProgress(label: string, seen: { status: string; percent: number; gb: number }[]): void {
+    const percents = seen.map((s) => s.percent);
+    for (let i = 1; i < percents.length; i++) assert.ok(percents[i]! >= percents[i - 1]!, `${label}: progress went back: ${percents.join(' ')}`);
+    const between = new Set(seen.filter((s) => s.status === 'IN_PROGRESS' && s.percent > 0 && s.percent < 100).map((s) => s.percent));
+    assert.ok(between.size >= 2, `${label}: PercentProgress values seen while IN_PROGRESS: ${[...new Set(percents)].join(' ')}`);
+    assert.equal(seen.at(-1)!.percent, 100);
+    assert.ok(seen.slice(0, -1).every((s) => s.status !== 'COMPLETE' && s.percent < 100), `${label}: 100 only once COMPLETE`);
+  }
+
+  /** TotalExtractedDataInGB is the whole GB of the data exported, the figure export_info and the tables info give. */
+  async function checkExtracted(id: string, done: ExportTask, seen: { gb: number }[]): Promise<void> {
+    const info = JSON.parse((await getBytes(s3Client, PROGRESS_BUCKET, `${id}/export_info_${id}.json`)).toString()) as { totalExportedDataInGB: number };
+    const tablesKey = (await listKeys(s3Client, PROGRESS_BUCKET, `${id}/export_tables_info_`))[0]!.key;
+    const tables = JSON.parse((await getBytes(s3Client, PROGRESS_BUCKET, tablesKey)).toString()) as { perTableStatus: { sizeGB?: number }[] };
+    const sum = tables.perTableStatus.reduce((n, t) => n + (t.sizeGB ?? 0), 0);
+    assert.ok(info.totalExportedDataInGB > 0 && Math.abs(info.totalExportedDataInGB - sum) < 1e-9, `${info.totalExportedDataInGB} vs ${sum}`);
+    // About 3 MB of values: well under a GB, so every figure along the way is 0 too.
+    assert.ok(info.totalExportedDataInGB * 1024 > 1 && info.totalExportedDataInGB * 1024 < 10, `${info.totalExportedDataInGB * 1024} MB`);
+    assert.equal(done.TotalExtractedDataInGB, Math.floor(info.totalExportedDataInGB));
+    assert.ok(seen.every((s) => s.gb === 0));
+  }
+
+  test('a live cluster export reports progress as its partitions are read', async () => {
+    await rdsClient.send(new StartExportTaskCommand({
+      ExportTaskIdentifier: 'progress-live', SourceArn: clusterArn('pg-progress-live'), S3BucketName: PROGRESS_BUCKET, IamRoleArn: ROLE, KmsKeyId: KMS,
+    }));
+    const { done, seen } = await watch('progress-live');
+    assert.equal(done.Status, 'COMPLETE', done.FailureCause);
+    checkProgress('live', seen);
+    await checkExtracted('progress-live', done, seen);
+  });
+
+  test('a snapshot shows progress while it is created, and its export while the files are uploaded', async () => {
+    await rdsClient.send(new CreateDBSnapshotCommand({ DBSnapshotIdentifier: 'progress-snap', DBInstanceIdentifier: 'pg-progress' }));
+    const snapshotPercents = new Set<number>();
+    for (;;) {
+      const s = (await rdsClient.send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: 'progress-snap' }))).DBSnapshots![0]!;
+      if (s.Status !== 'creating') {
+        assert.equal(s.Status, 'available');
+        assert.equal(s.PercentProgress, 100);
+        break;
+      }
+      snapshotPercents.add(s.PercentProgress!);
+      await new Promise((r) => setTimeout(r, 40));
+    }
+    assert.ok([...snapshotPercents].some((p) => p > 0 && p < 100), `snapshot PercentProgress seen: ${[...snapshotPercents].join(' ')}`);
+
+    await rdsClient.send(new StartExportTaskCommand({
+      ExportTaskIdentifier: 'progress-snap', SourceArn: snapshotArn('progress-snap'), S3BucketName: PROGRESS_BUCKET, IamRoleArn: ROLE, KmsKeyId: KMS,
+    }));
+    const { done, seen } = await watch('progress-snap');
+    assert.equal(done.Status, 'COMPLETE', done.FailureCause);
+    checkProgress('snapshot export', seen);
+    await checkExtracted('progress-snap', done, seen);
   });
 });

@@ -97,7 +97,7 @@ class MysqlReadSession implements ReadSession {
     const filter = this.database ? 'TABLE_SCHEMA = ?' : `TABLE_SCHEMA NOT IN (${SYSTEM_DBS.map(() => '?').join(', ')})`;
     const args = this.database ? [this.database] : SYSTEM_DBS;
     const dbs = (await q(this.c, `SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE ${filter.replace(/TABLE_SCHEMA/g, 'SCHEMA_NAME')} ORDER BY 1`, args)).map((r) => String(r[0]));
-    const rels = await q(this.c, `SELECT TABLE_SCHEMA, TABLE_NAME, COALESCE(DATA_LENGTH, 0) FROM information_schema.TABLES WHERE TABLE_TYPE = 'BASE TABLE' AND ${filter} ORDER BY 1, 2`, args);
+    const rels = await q(this.c, `SELECT TABLE_SCHEMA, TABLE_NAME, COALESCE(DATA_LENGTH, 0), COALESCE(TABLE_ROWS, 0) FROM information_schema.TABLES WHERE TABLE_TYPE = 'BASE TABLE' AND ${filter} ORDER BY 1, 2`, args);
     const cols = await q(
       this.c,
       `SELECT TABLE_SCHEMA, TABLE_NAME, COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, COALESCE(CHARACTER_MAXIMUM_LENGTH, 0), COALESCE(NUMERIC_PRECISION, 0), COALESCE(NUMERIC_SCALE, 0), COALESCE(DATETIME_PRECISION, 0)
@@ -114,12 +114,12 @@ class MysqlReadSession implements ReadSession {
     }
     const tables: TableSpec[] = [];
     const skipped: SkippedTable[] = [];
-    for (const [db, table, bytes] of rels) {
+    for (const [db, table, bytes, rows] of rels) {
       const target = `${String(db)}.${String(table)}`;
       const columns = byTable.get(`${String(db)}\u0000${String(table)}`) ?? [];
       if (String(table).includes('/')) skipped.push({ target, reason: 'UNSUPPORTED_TABLE_NAME' });
       else if (columns.some((x) => unsupportedColumnName(x.name))) skipped.push({ target, reason: 'UNSUPPORTED_COLUMN_NAME' });
-      else tables.push({ database: String(db), schema: String(db), table: String(table), columns, estimatedBytes: Number(bytes), pages: 0 });
+      else tables.push({ database: String(db), schema: String(db), table: String(table), columns, estimatedBytes: Number(bytes), estimatedRows: Number(rows), pages: 0 });
     }
     return { databases: dbs, tables, skipped };
   }

@@ -176,7 +176,10 @@ export class PgDatabaseSession {
       const rels = await c.query(`
         SELECT n.nspname::text, c.relname::text, c.relkind::text, c.relpersistence::text,
                (CASE WHEN c.relkind = 'r' THEN pg_relation_size(c.oid) / current_setting('block_size')::int ELSE 0 END)::text,
-               pg_total_relation_size(c.oid)::text
+               (CASE WHEN c.relkind = 'p' THEN (SELECT coalesce(sum(pg_total_relation_size(t.relid)), 0) FROM pg_partition_tree(c.oid) t)
+                     ELSE pg_total_relation_size(c.oid) END)::text,
+               (CASE WHEN c.relkind = 'p' THEN (SELECT coalesce(sum(greatest(k.reltuples, 0)), 0) FROM pg_partition_tree(c.oid) t JOIN pg_class k ON k.oid = t.relid WHERE t.isleaf)
+                     ELSE greatest(c.reltuples, 0) END)::bigint::text
         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
         WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition
           AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp%'
@@ -198,14 +201,14 @@ export class PgDatabaseSession {
       }
       const tables: TableSpec[] = [];
       const skipped: SkippedTable[] = [];
-      for (const [schema, table, , persistence, pages, bytes] of rels) {
+      for (const [schema, table, , persistence, pages, bytes, rows] of rels) {
         const target = `${this.database}.${schema}.${table}`;
         const columns = byTable.get(`${schema}\u0000${table}`) ?? [];
         if (persistence === 'u' || persistence === 't') skipped.push({ target, reason: persistence === 'u' ? 'UNLOGGED_TABLE' : 'TEMPORARY_TABLE' });
         else if (table!.includes('/')) skipped.push({ target, reason: 'UNSUPPORTED_TABLE_NAME' });
         else if (columns.some((x) => unsupportedColumnName(x.name))) skipped.push({ target, reason: 'UNSUPPORTED_COLUMN_NAME' });
         else if (columns.length === 0) skipped.push({ target, reason: 'NO_EXPORTABLE_COLUMNS' });
-        else tables.push({ database: this.database, schema: schema!, table: table!, columns, estimatedBytes: Number(bytes), pages: Number(pages) });
+        else tables.push({ database: this.database, schema: schema!, table: table!, columns, estimatedBytes: Number(bytes), estimatedRows: Number(rows), pages: Number(pages) });
       }
       return { tables, skipped };
     } finally {
