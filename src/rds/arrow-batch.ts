@@ -1,66 +1,63 @@
 /**
- * Builds Arrow record batches straight from rows of canonical values (no per-value Builder objects):
- * one pass per column fills the value, offset and validity buffers, which `makeData` wraps as they are.
+ * Column batches: rows of a table as Arrow's buffers (values, offsets, validity bits) in plain typed arrays, which
+ * is what sources produce and what crosses to an encoder thread. Row sources (MySQL, PGlite) fill them from
+ * canonical values in one pass per column; PostgreSQL's binary COPY is decoded straight into them (pg-copy.ts).
+ * Wrapping them as Apache Arrow objects is left to the encoder (parquet-encode.ts), so the main thread need not
+ * load apache-arrow or parquet-wasm at all.
  *
  * Canonical values by kind: int16/int32/float32/float64 → number, int64/timestamp → bigint (timestamps in
  * microseconds since the epoch, UTC), bool → boolean, utf8 → string, binary → Uint8Array, decimal → the
  * decimal text (`-123.45`), scaled here to the column's scale. null → NULL.
  */
-import * as arrow from 'apache-arrow';
 import type { ColumnKind, ColumnSpec } from './types.js';
 
 export type Canonical = number | bigint | boolean | string | Uint8Array | null;
 
-export function arrowType(c: ColumnSpec): arrow.DataType {
-  switch (c.kind) {
-    case 'int16':
-      return new arrow.Int16();
-    case 'int32':
-      return new arrow.Int32();
-    case 'int64':
-      return new arrow.Int64();
-    case 'float32':
-      return new arrow.Float32();
-    case 'float64':
-      return new arrow.Float64();
-    case 'bool':
-      return new arrow.Bool();
-    case 'utf8':
-      return new arrow.Utf8();
-    case 'binary':
-      return new arrow.Binary();
-    case 'decimal':
-      return new arrow.Decimal(c.scale!, c.precision!, 128);
-    case 'timestamp':
-      return new arrow.TimestampMicrosecond('UTC');
-  }
+/** One column of a batch as Arrow buffers: values (or bits), offsets for variable width, validity when there are NULLs. */
+export interface ColumnBuffers {
+  nulls: number;
+  /** LSB-first validity bits; null when the column has no NULL in the batch. */
+  validity: Uint8Array | null;
+  data: Uint8Array | Int16Array | Int32Array | BigInt64Array | Float32Array | Float64Array | Uint32Array;
+  /** utf8 / binary only: n + 1 offsets into data. */
+  offsets?: Int32Array;
 }
 
-export function arrowSchema(columns: ColumnSpec[]): arrow.Schema {
-  return new arrow.Schema(columns.map((c) => new arrow.Field(c.name, arrowType(c), true)));
-}
-
-/** A batch and the bytes its values take (the "extracted data" AWS counts). */
-export interface BuiltBatch {
-  batch: arrow.RecordBatch;
+/**
+ * A batch of rows, column by column, in plain transferable buffers (what crosses to an encoder worker), and the
+ * bytes its values take (the "extracted data" AWS counts: fixed widths for numbers, UTF-8 / byte lengths otherwise).
+ * Its ArrayBuffers belong to it alone: they are moved, not copied, to the encoder thread.
+ */
+export interface ColumnBatch {
+  rows: number;
   rawBytes: number;
+  columns: ColumnBuffers[];
 }
 
-export function buildBatch(schema: arrow.Schema, columns: ColumnSpec[], rows: Canonical[][]): BuiltBatch {
+/** The ArrayBuffers a batch owns (to transfer rather than copy to a worker). */
+export function batchBuffers(b: ColumnBatch): ArrayBuffer[] {
+  const out = new Set<ArrayBuffer>();
+  for (const c of b.columns) {
+    for (const a of [c.data, c.validity, c.offsets]) if (a && a.buffer instanceof ArrayBuffer) out.add(a.buffer);
+  }
+  return [...out];
+}
+
+/** Rows of canonical values → a column batch. */
+export function rowsToBatch(columns: ColumnSpec[], rows: Canonical[][]): ColumnBatch {
   const n = rows.length;
   let rawBytes = 0;
-  const children = columns.map((c, i) => {
-    const built = buildColumn(c.kind, c.scale ?? 0, rows, i, n, schema.fields[i]!.type as arrow.DataType);
+  const cols = columns.map((c, i) => {
+    const built = buildColumn(c.kind, c.scale ?? 0, rows, i, n);
     rawBytes += built.bytes;
-    return built.data;
+    return built.buffers;
   });
-  const struct = arrow.makeData({ type: new arrow.Struct(schema.fields), length: n, nullCount: 0, children });
-  return { batch: new arrow.RecordBatch(schema, struct), rawBytes };
+  return { rows: n, rawBytes, columns: cols };
 }
 
 const WIDTH: Record<ColumnKind, number> = { int16: 2, int32: 4, int64: 8, float32: 4, float64: 8, bool: 1, utf8: 0, binary: 0, decimal: 16, timestamp: 8 };
 
-function buildColumn(kind: ColumnKind, scale: number, rows: Canonical[][], col: number, n: number, type: arrow.DataType): { data: arrow.Data; bytes: number } {
+function buildColumn(kind: ColumnKind, scale: number, rows: Canonical[][], col: number, n: number): { buffers: ColumnBuffers; bytes: number } {
   const validity = new Uint8Array((n + 7) >> 3);
   let nulls = 0;
   let bytes = 0;
@@ -73,8 +70,8 @@ function buildColumn(kind: ColumnKind, scale: number, rows: Canonical[][], col: 
     validity[r >> 3]! |= 1 << (r & 7);
     return false;
   };
-  const done = (extra: Record<string, unknown>): { data: arrow.Data; bytes: number } => ({
-    data: arrow.makeData({ type, length: n, nullCount: nulls, nullBitmap: nulls > 0 ? validity : undefined, ...extra } as never),
+  const done = (data: ColumnBuffers['data'], offsets?: Int32Array): { buffers: ColumnBuffers; bytes: number } => ({
+    buffers: { nulls, validity: nulls > 0 ? validity : null, data, ...(offsets ? { offsets } : {}) },
     bytes,
   });
   switch (kind) {
@@ -85,20 +82,20 @@ function buildColumn(kind: ColumnKind, scale: number, rows: Canonical[][], col: 
       const data = kind === 'int16' ? new Int16Array(n) : kind === 'int32' ? new Int32Array(n) : kind === 'float32' ? new Float32Array(n) : new Float64Array(n);
       for (let r = 0; r < n; r++) if (!isNull(r)) data[r] = rows[r]![col] as number;
       bytes = (n - nulls) * WIDTH[kind];
-      return done({ data });
+      return done(data);
     }
     case 'int64':
     case 'timestamp': {
       const data = new BigInt64Array(n);
       for (let r = 0; r < n; r++) if (!isNull(r)) data[r] = rows[r]![col] as bigint;
       bytes = (n - nulls) * 8;
-      return done({ data });
+      return done(data);
     }
     case 'bool': {
       const data = new Uint8Array((n + 7) >> 3);
       for (let r = 0; r < n; r++) if (!isNull(r) && rows[r]![col]) data[r >> 3]! |= 1 << (r & 7);
       bytes = n - nulls;
-      return done({ data });
+      return done(data);
     }
     case 'decimal': {
       const data = new Uint32Array(n * 4);
@@ -111,12 +108,13 @@ function buildColumn(kind: ColumnKind, scale: number, rows: Canonical[][], col: 
         }
       }
       bytes = (n - nulls) * 16;
-      return done({ data });
+      return done(data);
     }
     case 'utf8':
     case 'binary': {
       const offsets = new Int32Array(n + 1);
-      let buf: Buffer = Buffer.allocUnsafe(Math.max(64, n * 16));
+      // Not from Buffer's shared pool: the buffer may be transferred to a worker.
+      let buf: Buffer = Buffer.allocUnsafeSlow(Math.max(64, n * 16));
       let at = 0;
       for (let r = 0; r < n; r++) {
         offsets[r] = at;
@@ -135,13 +133,13 @@ function buildColumn(kind: ColumnKind, scale: number, rows: Canonical[][], col: 
       }
       offsets[n] = at;
       bytes = at;
-      return done({ valueOffsets: offsets, data: new Uint8Array(buf.buffer, buf.byteOffset, at) });
+      return done(new Uint8Array(buf.buffer, buf.byteOffset, at), offsets);
     }
   }
 }
 
 function grow(buf: Buffer, used: number, need: number): Buffer {
-  const next = Buffer.allocUnsafe(Math.max(need, buf.length * 2));
+  const next = Buffer.allocUnsafeSlow(Math.max(need, buf.length * 2));
   buf.copy(next, 0, 0, used);
   return next;
 }

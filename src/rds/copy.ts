@@ -4,8 +4,8 @@
  * partition becomes one or more files of about `maxPartBytes` of values.
  */
 import type { Readable } from 'node:stream';
-import type { Canonical } from './arrow-batch.js';
-import { writeParts, type PartFile } from './parquet-writer.js';
+import type { ColumnBatch } from './arrow-batch.js';
+import { writeParts, type ParquetEncoder, type PartFile } from './parquet-writer.js';
 import type { PartitionPlan, ReadSession } from './sources/source.js';
 import type { TableSpec } from './types.js';
 
@@ -27,6 +27,8 @@ export interface CopyOptions {
   cancelled?: () => boolean;
   /** Test hook: pause between chunks (ms). */
   chunkDelayMs?: number;
+  /** Where Parquet is encoded (default: this thread). */
+  encoder?: ParquetEncoder;
 }
 
 export class CopyCancelled extends Error {
@@ -123,6 +125,7 @@ export async function copyTables(session: ReadSession, tables: TableSpec[], opts
             progress.add(t.spec, rows, bytes);
             opts.onProgress?.(progress);
           },
+          encoder: opts.encoder,
         });
         t.parts.push(...parts);
         progress.partitionDone(t.spec);
@@ -142,7 +145,7 @@ export async function copyTables(session: ReadSession, tables: TableSpec[], opts
   }));
 }
 
-async function* guarded(batches: AsyncGenerator<Canonical[][]>, opts: CopyOptions): AsyncGenerator<Canonical[][]> {
+async function* guarded(batches: AsyncGenerator<ColumnBatch>, opts: CopyOptions): AsyncGenerator<ColumnBatch> {
   for await (const b of batches) {
     if (opts.cancelled?.()) throw new CopyCancelled();
     yield b;

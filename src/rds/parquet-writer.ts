@@ -1,26 +1,31 @@
 /**
- * Parquet output: Arrow record batches (apache-arrow) are handed to parquet-wasm (arrow-rs compiled to
- * WebAssembly), whose streaming writer pulls them one at a time and emits GZIP-compressed Parquet as
- * row groups fill up. Nothing holds more than one batch plus one row group, so a table of any size is
- * written in bounded memory; the pull chain (S3 upload ← Parquet bytes ← batches ← database cursor)
- * carries backpressure all the way to the source.
+ * Parquet output: column batches become Arrow record batches (apache-arrow) handed to parquet-wasm (arrow-rs
+ * compiled to WebAssembly), whose streaming writer pulls them one at a time and emits GZIP-compressed Parquet as
+ * row groups fill up (parquet-encode.ts). Nothing holds more
+ * than a batch or two plus one row group, so a table of any size is written in bounded memory; the pull chain
+ * (S3 upload ← Parquet bytes ← batches ← database cursor) carries backpressure all the way to the source.
+ *
+ * The encoding (Arrow IPC, WASM, GZIP: most of an export's CPU) runs where a ParquetEncoder puts it; so far on the
+ * calling thread (InThreadEncoder), parquet-wasm loaded on first use.
  */
-import * as arrow from 'apache-arrow';
-import * as pw from 'parquet-wasm';
 import { Readable } from 'node:stream';
-import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import { arrowSchema, buildBatch, type Canonical } from './arrow-batch.js';
+import type { ColumnBatch } from './arrow-batch.js';
 import type { ColumnSpec } from './types.js';
-
-/** Rows per row group at most; row groups are also cut at ROW_GROUP_BYTES of encoded data. */
-const ROW_GROUP_ROWS = 128 * 1024;
-const ROW_GROUP_BYTES = 32 * 1024 * 1024;
 
 export interface PartFile {
   index: number;
   rows: number;
   /** Bytes of the values written (uncompressed, as the source holds them). */
   rawBytes: number;
+}
+
+/** Turns a sequence of column batches into the bytes of one Parquet file. */
+export interface ParquetEncoder {
+  /**
+   * The Parquet file of the batches `pull` hands out until it returns null. An error from `pull` (or from the
+   * encoding) destroys the stream with that error; destroying the stream stops the encoding.
+   */
+  encode(columns: ColumnSpec[], pull: () => Promise<ColumnBatch | null>): Readable;
 }
 
 export interface WritePartsOptions {
@@ -32,64 +37,81 @@ export interface WritePartsOptions {
   target: (index: number, body: Readable) => Promise<void>;
   /** Called after every batch (progress). */
   onBatch?: (rows: number, rawBytes: number) => void;
+  /** Where the encoding runs (default: this thread). */
+  encoder?: ParquetEncoder;
 }
 
-function writerProperties(): pw.WriterProperties {
-  let b = new pw.WriterPropertiesBuilder().setCompression(pw.Compression.GZIP).setMaxRowGroupSize(ROW_GROUP_ROWS).setCreatedBy('strata (parquet-rs via parquet-wasm)');
-  b = b.setMaxRowGroupBytes(ROW_GROUP_BYTES);
-  return b.build();
+/** Encodes on the calling thread. */
+export class InThreadEncoder implements ParquetEncoder {
+  encode(columns: ColumnSpec[], pull: () => Promise<ColumnBatch | null>): Readable {
+    let stopped = false;
+    const guarded = async (): Promise<ColumnBatch | null> => {
+      if (stopped) throw new Error('encoding stopped');
+      return pull();
+    };
+    const body = Readable.from(
+      (async function* () {
+        // Loaded on first use.
+        const { parquetStream } = await import('./parquet-encode.js');
+        yield* parquetStream(columns, guarded);
+      })(),
+      { objectMode: false },
+    );
+    body.once('close', () => (stopped = true));
+    return body;
+  }
 }
 
-function toWasm(batch: arrow.RecordBatch): pw.RecordBatch[] {
-  const ipc = arrow.tableToIPC(new arrow.Table([batch]), 'stream');
-  const table = pw.Table.fromIPCStream(ipc);
-  const batches = table.recordBatches();
-  table.free();
-  return batches;
-}
+const inThread = new InThreadEncoder();
 
 /**
- * Writes chunks of rows as Parquet files of at most about `maxPartBytes` of values each. A source that
- * yields no rows writes no file (as AWS: an empty range leaves a gap in the part numbers).
+ * Writes column batches as Parquet files of at most about `maxPartBytes` of values each. A source that yields no
+ * rows writes no file (as AWS: an empty range leaves a gap in the part numbers).
  */
-export async function writeParts(rows: AsyncIterator<Canonical[][]>, columns: ColumnSpec[], opts: WritePartsOptions): Promise<PartFile[]> {
-  const schema = arrowSchema(columns);
+export async function writeParts(batches: AsyncIterator<ColumnBatch>, columns: ColumnSpec[], opts: WritePartsOptions): Promise<PartFile[]> {
+  const encoder = opts.encoder ?? inThread;
   const parts: PartFile[] = [];
   let readError: unknown;
-  const next = async (): Promise<IteratorResult<Canonical[][]>> => {
+  const next = async (): Promise<IteratorResult<ColumnBatch>> => {
     for (;;) {
-      const r = await rows.next();
-      if (r.done || r.value.length > 0) return r;
+      const r = await batches.next();
+      if (r.done || r.value.rows > 0) return r;
     }
   };
-  let pending = await next();
-  while (!pending.done) {
-    const part: PartFile = { index: opts.nextIndex(), rows: 0, rawBytes: 0 };
-    const batches = new ReadableStream<pw.RecordBatch>(
-      {
-        pull: async (ctrl) => {
-          try {
-            if (pending.done || part.rawBytes >= opts.maxPartBytes) return ctrl.close();
-            const chunk = pending.value;
-            const built = buildBatch(schema, columns, chunk);
-            part.rows += chunk.length;
-            part.rawBytes += built.rawBytes;
-            opts.onBatch?.(chunk.length, built.rawBytes);
-            for (const b of toWasm(built.batch)) ctrl.enqueue(b);
-            pending = await next();
-          } catch (e) {
-            readError = e;
-            ctrl.error(e);
-          }
-        },
-      },
-      { highWaterMark: 1 },
-    );
+  // The next batch not yet handed out: it is read while the previous one is being encoded.
+  let ahead = next();
+  ahead.catch(() => undefined);
+  for (;;) {
     try {
-      const out = (await pw.transformParquetStream(batches, writerProperties())) as unknown as WebReadableStream<Uint8Array>;
-      await opts.target(part.index, Readable.fromWeb(out));
+      if ((await ahead).done) break;
     } catch (e) {
       throw readError ?? e;
+    }
+    const part: PartFile = { index: opts.nextIndex(), rows: 0, rawBytes: 0 };
+    const pull = async (): Promise<ColumnBatch | null> => {
+      if (part.rawBytes >= opts.maxPartBytes) return null;
+      let r: IteratorResult<ColumnBatch>;
+      try {
+        r = await ahead;
+      } catch (e) {
+        readError ??= e;
+        throw e;
+      }
+      if (r.done) return null;
+      ahead = next();
+      ahead.catch(() => undefined);
+      part.rows += r.value.rows;
+      part.rawBytes += r.value.rawBytes;
+      opts.onBatch?.(r.value.rows, r.value.rawBytes);
+      return r.value;
+    };
+    const body = encoder.encode(columns, pull);
+    try {
+      await opts.target(part.index, body);
+    } catch (e) {
+      throw readError ?? e;
+    } finally {
+      body.destroy();
     }
     if (readError) throw readError;
     parts.push(part);

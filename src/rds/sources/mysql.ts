@@ -8,7 +8,7 @@
  */
 import mysql from 'mysql2';
 import type { Connection, FieldPacket, TypeCast } from 'mysql2';
-import type { Canonical } from '../arrow-batch.js';
+import { rowsToBatch, type Canonical, type ColumnBatch } from '../arrow-batch.js';
 import type { ColumnKind, ColumnSpec, Engine, SkippedTable, TableSpec } from '../types.js';
 import { unsupportedColumnName } from '../types.js';
 import { CHUNK_BYTES, CHUNK_ROWS, redact, timestampMicros, type PartitionPlan, type ReadSession, type SourceDriver, type TableListing } from './source.js';
@@ -128,7 +128,7 @@ class MysqlReadSession implements ReadSession {
     return [{}];
   }
 
-  async *read(t: TableSpec): AsyncGenerator<Canonical[][]> {
+  async *read(t: TableSpec): AsyncGenerator<ColumnBatch> {
     const sql = `SELECT ${t.columns.map((c) => quoteIdent(c.name)).join(', ')} FROM ${quoteIdent(t.database)}.${quoteIdent(t.table)}`;
     const query = this.c.query({ sql, rowsAsArray: true, typeCast });
     const stream = query.stream({ highWaterMark: 1024 });
@@ -148,12 +148,12 @@ class MysqlReadSession implements ReadSession {
         }
         out.push(vals);
         if (out.length >= CHUNK_ROWS || bytes >= CHUNK_BYTES) {
-          yield out;
+          yield rowsToBatch(t.columns, out);
           out = [];
           bytes = 0;
         }
       }
-      if (out.length > 0) yield out;
+      if (out.length > 0) yield rowsToBatch(t.columns, out);
     } finally {
       if (!stream.destroyed) stream.destroy();
     }

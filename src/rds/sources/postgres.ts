@@ -2,24 +2,111 @@
  * PostgreSQL sources (a real server through `pg`, or the embedded PGlite). A snapshot is one REPEATABLE READ
  * READ ONLY transaction; its snapshot is exported with pg_export_snapshot() and imported by up to
  * `maxReaders - 1` more connections (SET TRANSACTION SNAPSHOT), which read ctid ranges of the tables in
- * parallel, all seeing exactly the same data. Rows are streamed through a server-side cursor
- * (DECLARE ... FETCH n), the fetch size adapting so a chunk stays near CHUNK_BYTES.
+ * parallel, all seeing exactly the same data.
  *
- * Every value is selected as text (`::text`, with TimeZone UTC and ISO DateStyle fixed for the session),
- * so the output does not depend on the client's type parsers: numbers are parsed here, bytea arrives
- * as its hex form, and everything exported as a string (dates and times, json/jsonb, arrays, uuid, enums,
- * ranges, ...) is PostgreSQL's own text rendering.
+ * A real server streams each range as `COPY (SELECT ...) TO STDOUT (FORMAT binary)`, decoded straight into
+ * Arrow column buffers (pg-copy.ts): numbers, booleans and bytea in their binary form, everything exported as a
+ * string as `::text` (with TimeZone UTC and ISO DateStyle fixed for the session), i.e. PostgreSQL's own text
+ * rendering of dates and times, json/jsonb, arrays, uuid, enums, ranges, .... Backpressure pauses the socket.
+ * PGlite has no streaming COPY: it reads the same `::text` values through a server-side cursor
+ * (DECLARE ... FETCH n, the fetch size adapting so a chunk stays near CHUNK_BYTES), parsed here.
  */
 import pg from 'pg';
-import type { Canonical } from '../arrow-batch.js';
+import { rowsToBatch, type Canonical, type ColumnBatch } from '../arrow-batch.js';
 import type { ColumnKind, ColumnSpec, Engine, SkippedTable, TableSpec } from '../types.js';
 import { unsupportedColumnName } from '../types.js';
+import { copyCast, PgCopyDecoder } from './pg-copy.js';
 import { CHUNK_BYTES, CHUNK_ROWS, redact, type PartitionPlan, type ReadSession, type SourceDriver, type TableListing } from './source.js';
 
-/** The little of a connection this module needs: rows as arrays of text. */
+/** The little of a connection this module needs: rows as arrays of text, and (real servers) COPY TO STDOUT. */
 export interface PgConn {
   query(sql: string): Promise<(string | null)[][]>;
+  /**
+   * Runs `COPY ... TO STDOUT`, handing the bytes of each CopyData message to `onData`, which must consume them
+   * before returning (the buffer is reused).
+   */
+  copyOut?(sql: string, onData: (chunk: Buffer) => void): CopyOut;
   close(): Promise<void>;
+}
+
+export interface CopyOut {
+  /** Settles when the server has finished (or failed) the COPY. */
+  done: Promise<void>;
+  /** Stop / go on reading the socket (backpressure). */
+  pause(): void;
+  resume(): void;
+}
+
+interface PgWireConnection {
+  query(text: string): void;
+  stream: { pause(): void; resume(): void };
+}
+
+/** A `COPY ... TO STDOUT` submitted to node-postgres as a custom query (its Submittable interface). */
+class CopyOutQuery implements CopyOut {
+  readonly done: Promise<void>;
+  private settle!: (e?: unknown) => void;
+  private failure: unknown;
+  private connection: PgWireConnection | undefined;
+
+  constructor(private readonly text: string, private readonly onData: (chunk: Buffer) => void) {
+    let settled = false;
+    this.done = new Promise<void>((resolve, reject) => {
+      this.settle = (e?: unknown) => {
+        if (settled) return;
+        settled = true;
+        if (e === undefined) resolve();
+        else reject(e);
+      };
+    });
+    this.done.catch(() => undefined);
+  }
+
+  submit(connection: PgWireConnection): void {
+    this.connection = connection;
+    connection.query(this.text);
+  }
+
+  handleCopyData(msg: { chunk: Buffer }): void {
+    if (this.failure !== undefined) return;
+    try {
+      this.onData(msg.chunk);
+    } catch (e) {
+      this.failure = e;
+      this.settle(e);
+    }
+  }
+
+  handleCommandComplete(): void {}
+
+  handleReadyForQuery(): void {
+    this.settle(this.failure);
+  }
+
+  handleError(err: unknown): void {
+    this.failure ??= err;
+    this.settle(err);
+  }
+
+  handleRowDescription(): void {
+    this.handleError(new Error('COPY TO STDOUT expected, rows received'));
+  }
+
+  handleDataRow(): void {}
+  handleEmptyQuery(): void {}
+  handlePortalSuspended(): void {}
+
+  handleCopyInResponse(): void {
+    this.handleError(new Error('COPY TO STDOUT expected, COPY FROM STDIN started'));
+  }
+
+  pause(): void {
+    this.connection?.stream.pause();
+  }
+
+  resume(): void {
+    this.connection?.stream.resume();
+  }
 }
 
 const SESSION_SETUP = "SET LOCAL TimeZone = 'UTC'; SET LOCAL DateStyle = 'ISO, YMD'; SET LOCAL IntervalStyle = 'postgres'; SET LOCAL extra_float_digits = 1";
@@ -47,6 +134,11 @@ export async function pgConnect(url: string, database?: string): Promise<PgConn>
       const r = await client.query({ text: sql, rowMode: 'array' });
       const last = Array.isArray(r) ? r[r.length - 1] : r;
       return (last?.rows ?? []) as (string | null)[][];
+    },
+    copyOut(sql, onData) {
+      const q = new CopyOutQuery(sql, onData);
+      void client.query(q as never);
+      return q;
     },
     close: () => client.end().catch(() => undefined),
   };
@@ -96,7 +188,7 @@ export class PostgresDriver implements SourceDriver {
 export class PgDatabaseSession {
   private readonly free: PgConn[] = [];
   private readonly all: PgConn[] = [];
-  private readonly waiters: ((c: PgConn) => void)[] = [];
+  private readonly waiters: { resolve: (c: PgConn) => void; reject: (e: unknown) => void }[] = [];
   private opening = 0;
 
   private constructor(
@@ -160,12 +252,21 @@ export class PgDatabaseSession {
         this.opening--;
       }
     }
-    return new Promise((resolve) => this.waiters.push(resolve));
+    return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
   }
 
-  release(c: PgConn): void {
+  /** Gives a connection back; a broken one (closed by the caller) leaves the pool, and a waiter gets a new one if the snapshot can still be imported. */
+  release(c: PgConn, broken = false): void {
+    if (broken) {
+      this.all.splice(this.all.indexOf(c), 1);
+      const w = this.waiters.shift();
+      if (!w) return;
+      if (this.connect && this.snapshotId) this.acquire().then(w.resolve, w.reject);
+      else w.reject(new Error(`lost the connection holding the snapshot of ${this.database}`));
+      return;
+    }
     const w = this.waiters.shift();
-    if (w) w(c);
+    if (w) w.resolve(c);
     else this.free.push(c);
   }
 
@@ -216,46 +317,30 @@ export class PgDatabaseSession {
     }
   }
 
-  /** Rows of a ctid range (or the whole table), through a cursor. */
-  async *read(t: TableSpec, p: PartitionPlan): AsyncGenerator<Canonical[][]> {
+  /** The rows of a ctid range (or the whole table) as column batches. */
+  async *read(t: TableSpec, p: PartitionPlan): AsyncGenerator<ColumnBatch> {
     const c = await this.acquire();
-    let open = false;
-    try {
-      const select = t.columns.map((col) => `${quoteIdent(col.name)}::text`).join(', ');
-      const where: string[] = [];
-      if (p.lo !== undefined && p.lo > 0) where.push(`ctid >= '(${p.lo},0)'::tid`);
-      if (p.hi !== undefined) where.push(`ctid < '(${p.hi},0)'::tid`);
-      const sql = `SELECT ${select} FROM ${quoteIdent(t.schema)}.${quoteIdent(t.table)}${where.length ? ` WHERE ${where.join(' AND ')}` : ''}`;
-      await c.query(`DECLARE strata_cursor NO SCROLL CURSOR FOR ${sql}`);
-      open = true;
-      const convert = t.columns.map((col) => pgConverter(col.kind));
-      let fetch = 1000;
-      for (;;) {
-        const rows = await c.query(`FETCH FORWARD ${fetch} FROM strata_cursor`);
-        if (rows.length === 0) break;
-        let bytes = 0;
-        const out: Canonical[][] = new Array(rows.length);
-        for (let r = 0; r < rows.length; r++) {
-          const row = rows[r]!;
-          const vals: Canonical[] = new Array(row.length);
-          for (let i = 0; i < row.length; i++) {
-            const v = row[i];
-            if (v === null || v === undefined) vals[i] = null;
-            else {
-              bytes += v.length;
-              vals[i] = convert[i]!(v);
-            }
-          }
-          out[r] = vals;
-        }
-        yield out;
-        if (rows.length < fetch) break;
-        const perRow = Math.max(1, bytes / rows.length);
-        fetch = Math.max(1, Math.min(CHUNK_ROWS, Math.floor(CHUNK_BYTES / perRow)));
+    const where: string[] = [];
+    if (p.lo !== undefined && p.lo > 0) where.push(`ctid >= '(${p.lo},0)'::tid`);
+    if (p.hi !== undefined) where.push(`ctid < '(${p.hi},0)'::tid`);
+    const from = `FROM ${quoteIdent(t.schema)}.${quoteIdent(t.table)}${where.length ? ` WHERE ${where.join(' AND ')}` : ''}`;
+    if (!c.copyOut) {
+      try {
+        yield* readCursor(c, t, `SELECT ${t.columns.map((col) => `${quoteIdent(col.name)}::text`).join(', ')} ${from}`);
+      } finally {
+        this.release(c);
       }
+      return;
+    }
+    let clean = false;
+    try {
+      const select = t.columns.map((col) => `${quoteIdent(col.name)}::${copyCast(col.kind)}`).join(', ');
+      yield* readCopy(c, t, `COPY (SELECT ${select} ${from}) TO STDOUT (FORMAT binary)`);
+      clean = true;
     } finally {
-      if (open) await c.query('CLOSE strata_cursor').catch(() => undefined);
-      this.release(c);
+      // A COPY stopped half way leaves the connection mid-protocol: it is closed (the server ends the COPY).
+      if (!clean) await c.close();
+      this.release(c, !clean);
     }
   }
 
@@ -265,6 +350,101 @@ export class PgDatabaseSession {
       await c.query('COMMIT').catch(() => undefined);
       await c.close();
     }));
+  }
+}
+
+/** Batches queued ahead of the consumer before the socket is paused. */
+const COPY_QUEUE = 2;
+
+async function* readCopy(c: PgConn, t: TableSpec, sql: string): AsyncGenerator<ColumnBatch> {
+  const decoder = new PgCopyDecoder(t.columns.map((col) => col.kind), { rows: CHUNK_ROWS, bytes: CHUNK_BYTES });
+  const queue: ColumnBatch[] = [];
+  let wake: (() => void) | undefined;
+  let failure: unknown;
+  let finished = false;
+  let paused = false;
+  let stopped = false;
+  const copy = c.copyOut!(sql, (chunk) => {
+    if (stopped) return;
+    decoder.push(chunk, (b) => queue.push(b));
+    if (queue.length >= COPY_QUEUE && !paused) {
+      paused = true;
+      copy.pause();
+    }
+    wake?.();
+  });
+  copy.done.then(
+    () => {
+      finished = true;
+      wake?.();
+    },
+    (e: unknown) => {
+      failure ??= e;
+      finished = true;
+      wake?.();
+    },
+  );
+  try {
+    for (;;) {
+      if (failure !== undefined) throw failure;
+      const b = queue.shift();
+      if (b) {
+        if (paused && queue.length < COPY_QUEUE) {
+          paused = false;
+          copy.resume();
+        }
+        yield b;
+        continue;
+      }
+      if (finished) {
+        if (!decoder.ended) throw new Error(`COPY of ${t.schema}.${t.table} ended without its end marker`);
+        const last = decoder.flush();
+        if (last) yield last;
+        return;
+      }
+      await new Promise<void>((r) => (wake = r));
+      wake = undefined;
+    }
+  } finally {
+    // Stopped early: whatever still arrives is dropped (the caller closes the connection).
+    stopped = true;
+    if (paused) copy.resume();
+  }
+}
+
+/** PGlite: `::text` values through a cursor, FETCH n adapting so a chunk stays near CHUNK_BYTES. */
+async function* readCursor(c: PgConn, t: TableSpec, select: string): AsyncGenerator<ColumnBatch> {
+  let open = false;
+  try {
+    await c.query(`DECLARE strata_cursor NO SCROLL CURSOR FOR ${select}`);
+    open = true;
+    const convert = t.columns.map((col) => pgConverter(col.kind));
+    let fetch = 1000;
+    for (;;) {
+      const rows = await c.query(`FETCH FORWARD ${fetch} FROM strata_cursor`);
+      if (rows.length === 0) break;
+      let bytes = 0;
+      const out: Canonical[][] = new Array(rows.length);
+      for (let r = 0; r < rows.length; r++) {
+        const row = rows[r]!;
+        const vals: Canonical[] = new Array(row.length);
+        for (let i = 0; i < row.length; i++) {
+          const v = row[i];
+          if (v === null || v === undefined) vals[i] = null;
+          else {
+            bytes += v.length;
+            vals[i] = convert[i]!(v);
+          }
+        }
+        out[r] = vals;
+      }
+      yield rowsToBatch(t.columns, out);
+      if (rows.length < fetch) break;
+      const perRow = Math.max(1, bytes / rows.length);
+      fetch = Math.max(1, Math.min(CHUNK_ROWS, Math.floor(CHUNK_BYTES / perRow)));
+    }
+  } finally {
+    if (open) await c.query('CLOSE strata_cursor').catch(() => undefined);
   }
 }
 
@@ -299,7 +479,7 @@ export class PgReadSession implements ReadSession {
     return plans;
   }
 
-  read(t: TableSpec, p: PartitionPlan): AsyncGenerator<Canonical[][]> {
+  read(t: TableSpec, p: PartitionPlan): AsyncGenerator<ColumnBatch> {
     const s = this.sessions.find((x) => x.database === t.database);
     if (!s) throw new Error(`no session for database ${t.database}`);
     return s.read(t, p);

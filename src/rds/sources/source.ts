@@ -2,7 +2,7 @@
  * A registered database (`--rds-instance ID=URL`, `--rds-cluster ID=URL`, or the embedded PGlite) and the
  * consistent read session every snapshot and cluster export goes through.
  */
-import type { Canonical } from '../arrow-batch.js';
+import type { ColumnBatch } from '../arrow-batch.js';
 import type { Engine, SkippedTable, TableSpec } from '../types.js';
 
 export type SourceKind = 'instance' | 'cluster';
@@ -50,8 +50,8 @@ export interface ReadSession {
   list(): Promise<TableListing>;
   /** How a table is split for reading (PostgreSQL: ctid ranges of about maxPartBytes). */
   partitions(t: TableSpec, maxPartBytes: number): PartitionPlan[];
-  /** The rows of one partition, in chunks of canonical values (bounded in bytes). */
-  read(t: TableSpec, p: PartitionPlan): AsyncGenerator<Canonical[][]>;
+  /** The rows of one partition, in column batches (bounded in rows and bytes). */
+  read(t: TableSpec, p: PartitionPlan): AsyncGenerator<ColumnBatch>;
   close(): Promise<void>;
 }
 
