@@ -1,4 +1,5 @@
 import type { S3Sink } from '../s3/sink.js';
+import type { ParquetEncoder } from './parquet-writer.js';
 import type { JobStore } from '../storage/jobs.js';
 import type { SourceRegistry } from './sources/registry.js';
 import type { ExportTaskState } from './state.js';
@@ -21,4 +22,6 @@ export interface RdsContext {
   snapshotRoot: string;
   options: RdsOptions;
   sinkFor: (task: ExportTaskState, account: string) => S3Sink;
+  /** Where Parquet is encoded (RdsService sets its worker pool; absent: the main thread). */
+  encoder?: ParquetEncoder;
 }

@@ -162,6 +162,7 @@ export class ExportTaskRunner {
         const copied = await copyTables(session!, selected, {
           maxPartBytes: ctx.options.maxPartBytes,
           chunkDelayMs: ctx.options.chunkDelayMs,
+          encoder: ctx.encoder,
           cancelled,
           target: async (spec, index, body) => {
             await s.upload(partKey(base, spec, index), body, 'application/octet-stream');

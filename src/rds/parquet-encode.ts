@@ -1,6 +1,7 @@
 /**
- * The encoding itself: column batches → Apache Arrow record batches → Arrow IPC → parquet-wasm's streaming
- * writer (GZIP, row groups of at most ROW_GROUP_ROWS rows / ROW_GROUP_BYTES).
+ * The encoding itself, wherever it runs (an encoder thread, or the main thread with STRATA_RDS_ENCODERS=0):
+ * column batches → Apache Arrow record batches → Arrow IPC → parquet-wasm's streaming writer (GZIP, row groups of
+ * at most ROW_GROUP_ROWS rows / ROW_GROUP_BYTES).
  */
 import * as arrow from 'apache-arrow';
 import * as pw from 'parquet-wasm';

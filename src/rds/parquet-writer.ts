@@ -5,8 +5,8 @@
  * than a batch or two plus one row group, so a table of any size is written in bounded memory; the pull chain
  * (S3 upload ← Parquet bytes ← batches ← database cursor) carries backpressure all the way to the source.
  *
- * The encoding (Arrow IPC, WASM, GZIP: most of an export's CPU) runs where a ParquetEncoder puts it; so far on the
- * calling thread (InThreadEncoder), parquet-wasm loaded on first use.
+ * The encoding (Arrow IPC, WASM, GZIP: most of an export's CPU) runs where a ParquetEncoder puts it: on worker
+ * threads (parquet-encoder-pool.ts, the server's default) or on the calling thread (InThreadEncoder).
  */
 import { Readable } from 'node:stream';
 import type { ColumnBatch } from './arrow-batch.js';
@@ -51,7 +51,7 @@ export class InThreadEncoder implements ParquetEncoder {
     };
     const body = Readable.from(
       (async function* () {
-        // Loaded on first use.
+        // Loaded on first use: a server encoding on worker threads never loads apache-arrow or parquet-wasm here.
         const { parquetStream } = await import('./parquet-encode.js');
         yield* parquetStream(columns, guarded);
       })(),

@@ -4,6 +4,7 @@ import type { RequestContext } from '../server/request-context.js';
 import type { QueryParams } from '../server/query-protocol.js';
 import type { RdsContext } from './context.js';
 import { fault } from './errors.js';
+import { defaultEncoderThreads, ParquetEncoderPool } from './parquet-encoder-pool.js';
 import { cancelExportTask, describeExportTasks, ExportTaskRunner, startExportTask } from './export-tasks.js';
 import { dbClusterXml, dbInstanceXml } from './shapes.js';
 import { createSnapshot, deleteSnapshot, describeSnapshots, maxRecords, paginate, SnapshotRunner } from './snapshots.js';
@@ -13,12 +14,18 @@ export const RDS_NAMESPACE = 'http://rds.amazonaws.com/doc/2014-10-31/';
 export const RDS_VERSION = '2014-10-31';
 
 export class RdsService {
+  readonly ctx: RdsContext;
   readonly snapshots: SnapshotRunner;
   readonly exports: ExportTaskRunner;
+  private readonly encoders: ParquetEncoderPool | undefined;
 
-  constructor(readonly ctx: RdsContext) {
-    this.snapshots = new SnapshotRunner(ctx);
-    this.exports = new ExportTaskRunner(ctx);
+  constructor(ctx: RdsContext) {
+    // Parquet is encoded on worker threads unless the context brings its own encoder (STRATA_RDS_ENCODERS=0: this thread).
+    const threads = ctx.encoder ? 0 : defaultEncoderThreads();
+    this.encoders = threads > 0 ? new ParquetEncoderPool(threads) : undefined;
+    this.ctx = { ...ctx, encoder: ctx.encoder ?? this.encoders };
+    this.snapshots = new SnapshotRunner(this.ctx);
+    this.exports = new ExportTaskRunner(this.ctx);
   }
 
   async start(): Promise<void> {
@@ -31,6 +38,7 @@ export class RdsService {
     await this.exports.stop();
     await this.snapshots.stop();
     await this.ctx.sources.close();
+    await this.encoders?.close();
   }
 
   queryService(): QueryService {

@@ -124,6 +124,7 @@ export class SnapshotRunner {
       const tables = await copyTables(session, listing.tables, {
         maxPartBytes: ctx.options.maxPartBytes,
         chunkDelayMs: ctx.options.chunkDelayMs,
+        encoder: ctx.encoder,
         cancelled: () => this.stopping,
         target: async (t, index, body) => {
           const rel = `t${ordinal.get(t)}/part-${String(index).padStart(5, '0')}.parquet`;

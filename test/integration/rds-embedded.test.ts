@@ -49,7 +49,8 @@ async function signedPost(url: string, body: string, service = 'rds'): Promise<{
 
 describe('RDS: the embedded PostgreSQL (PGlite) and the Query protocol', () => {
   before(async () => {
-    strata = await startStrataProcess([]);
+    // Parquet encoded on the main thread here (STRATA_RDS_ENCODERS=0); the other RDS suites use the encoder threads.
+    strata = await startStrataProcess([], { env: { STRATA_RDS_ENCODERS: '0' } });
     client = rds(strata.url);
     bucket = s3(strata.url);
     await bucket.send(new CreateBucketCommand({ Bucket: 'demo' }));
