@@ -12,7 +12,7 @@
  * /proc: on a shared machine that figure moves much less than wall time.
  */
 import { CreateDBSnapshotCommand, DescribeDBSnapshotsCommand, DescribeExportTasksCommand, RDSClient, StartExportTaskCommand } from '@aws-sdk/client-rds';
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -124,6 +124,18 @@ async function main(): Promise<void> {
     await run();
     results.push({ name, ms: performance.now() - t0, cpu: cpuSeconds(strata.pid) - c0 });
   };
+  /** Bytes of the Parquet files an export wrote. */
+  const parquetBytes = async (prefix: string): Promise<number> => {
+    let n = 0;
+    let token: string | undefined;
+    do {
+      const page = await s3.send(new ListObjectsV2Command({ Bucket: 'bench', Prefix: prefix, ContinuationToken: token }));
+      for (const o of page.Contents ?? []) if (o.Key!.endsWith('.parquet')) n += o.Size!;
+      token = page.NextContinuationToken;
+    } while (token);
+    return n;
+  };
+  let liveParquet = 0;
   try {
     for (const [i, phase] of PHASES.entries()) {
       if (phase !== 'live') continue;
@@ -131,6 +143,7 @@ async function main(): Promise<void> {
         await rds.send(new StartExportTaskCommand({ ExportTaskIdentifier: `live-${i}`, SourceArn: 'arn:aws:rds:us-east-1:000000000000:cluster:bench', ...common }));
         await waitTask(rds, `live-${i}`);
       });
+      liveParquet = await parquetBytes(`live-${i}/`);
     }
     if (PHASES.includes('snapshot')) {
       await timed('strata: CreateDBSnapshot (to Parquet on disk)', async () => {
@@ -158,6 +171,7 @@ async function main(): Promise<void> {
     console.log(`\nPostgreSQL table: ${ROWS.toLocaleString('en-US')} rows, ${mb.toFixed(1)} MB heap; Strata partitions of ${PARTITION_MB} MB; MB/s = heap MB / wall time\n`);
     console.log(line('baseline: COPY TO file + gzip -6', baseMs), `(COPY ${(base.copyMs / 1000).toFixed(2)} s + gzip ${(base.gzipMs / 1000).toFixed(2)} s, ${(base.bytes / 1e6).toFixed(1)} MB)`);
     for (const r of results) console.log(line(r.name, r.ms, r.cpu));
+    if (liveParquet) console.log(`\nParquet written by a live export: ${(liveParquet / 1e6).toFixed(1)} MB (GZIP)`);
     console.log(`\nstrata peak RSS: ${rss.toFixed(0)} MB (ratio = Strata time / baseline time, lower is better; cpu = CPU seconds of the Strata process, all threads)`);
   } finally {
     await strata.stop();

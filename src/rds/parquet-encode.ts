@@ -12,6 +12,13 @@ import type { ColumnSpec } from './types.js';
 /** Rows per row group at most; row groups are also cut at ROW_GROUP_BYTES of encoded data. */
 const ROW_GROUP_ROWS = 128 * 1024;
 const ROW_GROUP_BYTES = 32 * 1024 * 1024;
+/**
+ * A column chunk stays dictionary-encoded while its dictionary is under this size, then falls back to plain
+ * encoding (arrow-rs's default, 1 MB, keeps unique columns such as ids, timestamps or text dictionary-encoded for
+ * a whole row group: the hashing costs about a third of the encoding and the dictionary indices compress worse
+ * than the plain values). Low-cardinality columns (status, enum, country, ...) still get their dictionary.
+ */
+const DICTIONARY_PAGE_BYTES = 64 * 1024;
 
 export function arrowType(c: ColumnSpec): arrow.DataType {
   switch (c.kind) {
@@ -60,6 +67,7 @@ export function writerProperties(): pw.WriterProperties {
     .setCompression(pw.Compression.GZIP)
     .setMaxRowGroupSize(ROW_GROUP_ROWS)
     .setMaxRowGroupBytes(ROW_GROUP_BYTES)
+    .setDictionaryPageSizeLimit(DICTIONARY_PAGE_BYTES)
     .setCreatedBy('strata (parquet-rs via parquet-wasm)')
     .build();
 }
