@@ -1,12 +1,13 @@
 /**
  * The encoding itself, wherever it runs (an encoder thread, or the main thread with STRATA_RDS_ENCODERS=0):
- * column batches → Apache Arrow record batches → Arrow IPC → parquet-wasm's streaming writer (GZIP, row groups of
- * at most ROW_GROUP_ROWS rows / ROW_GROUP_BYTES).
+ * column batches → Apache Arrow record batches → Arrow IPC → parquet-wasm's streaming writer (uncompressed
+ * pages, row groups of at most ROW_GROUP_ROWS rows / ROW_GROUP_BYTES) → GZIP pages (parquet-gzip.ts).
  */
 import * as arrow from 'apache-arrow';
 import * as pw from 'parquet-wasm';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { ColumnBatch } from './arrow-batch.js';
+import { gzipPages } from './parquet-gzip.js';
 import type { ColumnSpec } from './types.js';
 
 /** Rows per row group at most; row groups are also cut at ROW_GROUP_BYTES of encoded data. */
@@ -62,9 +63,10 @@ export function toRecordBatch(schema: arrow.Schema, b: ColumnBatch): arrow.Recor
   return new arrow.RecordBatch(schema, struct);
 }
 
+/** The writer's settings: pages are written uncompressed and GZIP-compressed afterwards (parquet-gzip.ts). */
 export function writerProperties(): pw.WriterProperties {
   return new pw.WriterPropertiesBuilder()
-    .setCompression(pw.Compression.GZIP)
+    .setCompression(pw.Compression.UNCOMPRESSED)
     .setMaxRowGroupSize(ROW_GROUP_ROWS)
     .setMaxRowGroupBytes(ROW_GROUP_BYTES)
     .setDictionaryPageSizeLimit(DICTIONARY_PAGE_BYTES)
@@ -81,7 +83,11 @@ function toWasm(schema: arrow.Schema, batch: ColumnBatch): pw.RecordBatch[] {
 }
 
 /** The Parquet bytes (GZIP) of the batches `pull` returns until null, encoded on this thread. */
-export async function* parquetStream(columns: ColumnSpec[], pull: () => Promise<ColumnBatch | null>): AsyncGenerator<Uint8Array> {
+export function parquetStream(columns: ColumnSpec[], pull: () => Promise<ColumnBatch | null>): AsyncGenerator<Uint8Array> {
+  return gzipPages(uncompressedParquet(columns, pull));
+}
+
+async function* uncompressedParquet(columns: ColumnSpec[], pull: () => Promise<ColumnBatch | null>): AsyncGenerator<Uint8Array> {
   const schema = arrowSchema(columns);
   const batches = new ReadableStream<pw.RecordBatch>(
     {

@@ -1,7 +1,7 @@
 /**
  * Parquet output: column batches become Arrow record batches (apache-arrow) handed to parquet-wasm (arrow-rs
- * compiled to WebAssembly), whose streaming writer pulls them one at a time and emits GZIP-compressed Parquet as
- * row groups fill up (parquet-encode.ts). Nothing holds more
+ * compiled to WebAssembly), whose streaming writer pulls them one at a time and emits Parquet as row groups fill
+ * up; its pages are then GZIP-compressed by Node's zlib (parquet-encode.ts, parquet-gzip.ts). Nothing holds more
  * than a batch or two plus one row group, so a table of any size is written in bounded memory; the pull chain
  * (S3 upload ← Parquet bytes ← batches ← database cursor) carries backpressure all the way to the source.
  *

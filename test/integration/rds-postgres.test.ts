@@ -3,7 +3,8 @@
  * schemas, a table split into ctid partitions, ExportOnly, snapshots that hold while the source changes,
  * live cluster exports, cancellation and every StartExportTask fault. Each exported Parquet file is read
  * back with DuckDB and compared, row by row, with the source as of the snapshot. Then PercentProgress and
- * TotalExtractedDataInGB as a client polling DescribeExportTasks sees them during exports that take a few seconds.
+ * TotalExtractedDataInGB as a client polling DescribeExportTasks sees them during exports that take a few seconds,
+ * and the layout of a Parquet file of several row groups.
  */
 import {
   CancelExportTaskCommand, CreateDBSnapshotCommand, DeleteDBSnapshotCommand, DescribeDBClustersCommand, DescribeDBInstancesCommand,
@@ -11,9 +12,11 @@ import {
 } from '@aws-sdk/client-rds';
 import { CreateBucketCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import type pg from 'pg';
-import { downloadParts, freshPgDatabase, needs, PG_URL, removeTemp } from '../helpers/databases.js';
+import { readStruct, type TStruct } from '../../src/rds/parquet-gzip.js';
+import { downloadParts, duckQuery, freshPgDatabase, needs, PG_URL, removeTemp } from '../helpers/databases.js';
 import { getBytes, listKeys, s3 } from '../helpers/exports.js';
 import {
   clusterArn, compareRows, expectFault, KMS, parquetColumns, rds, ROLE, snapshotArn, waitExport, waitSnapshot, type ColumnCheck,
@@ -480,5 +483,81 @@ describe('RDS export progress: PercentProgress moves while an export runs', { sk
     assert.equal(done.Status, 'COMPLETE', done.FailureCause);
     checkProgress('snapshot export', seen);
     await checkExtracted('progress-snap', done, seen);
+  });
+});
+
+/**
+ * A Parquet file of several row groups (128K rows each): pages are GZIP-compressed after parquet-wasm wrote them
+ * (parquet-gzip.ts), which moves every page; the footer's offsets and sizes and the offset index must follow.
+ */
+describe('RDS export: a Parquet file of several row groups', { skip: needs(PG_URL, 'PostgreSQL') }, () => {
+  const RG_DB = 'strata_rds_rowgroups';
+  const RG_BUCKET = 'rds-rowgroups';
+  const RG_ROWS = 200_000;
+  let rgStrata: StrataProcess;
+  let source: pg.Client;
+
+  before(async () => {
+    const fresh = await freshPgDatabase(RG_DB);
+    source = fresh.client;
+    await source.query(`CREATE TABLE public.facts (id bigint PRIMARY KEY, n integer, label text, f double precision);
+      INSERT INTO public.facts SELECT g, CASE WHEN g % 11 = 0 THEN NULL ELSE g % 1000 END, 'label ' || (g % 7), g / 3.0 FROM generate_series(1, ${RG_ROWS}) g;`);
+    rgStrata = await startStrataProcess(['--rds-cluster', `pg-rowgroups=${fresh.url}`, '--rds-embedded', 'false']);
+    await s3(rgStrata.url).send(new CreateBucketCommand({ Bucket: RG_BUCKET }));
+  });
+
+  after(async () => {
+    await rgStrata?.stop();
+    if (rgStrata) removeDir(rgStrata.dataDir);
+    await source?.end();
+  });
+
+  test('reads back whole, with GZIP chunks, consistent footer offsets and an offset index that points at its pages', async () => {
+    const client = rds(rgStrata.url);
+    await client.send(new StartExportTaskCommand({
+      ExportTaskIdentifier: 'rowgroups', SourceArn: clusterArn('pg-rowgroups'), S3BucketName: RG_BUCKET, IamRoleArn: ROLE, KmsKeyId: KMS,
+    }));
+    const done = await waitExport(client, 'rowgroups');
+    assert.equal(done.Status, 'COMPLETE', done.FailureCause);
+    const parts = await downloadParts(s3(rgStrata.url), RG_BUCKET, `rowgroups/${RG_DB}/public.facts/`);
+    try {
+      assert.equal(parts.files.length, 1);
+      const file = parts.files[0]!;
+      const cols: ColumnCheck[] = [{ name: 'id', kind: 'int' }, { name: 'n', kind: 'int' }, { name: 'label', kind: 'text' }, { name: 'f', kind: 'float64' }];
+      const expected = (await source.query({ text: 'SELECT id::text, n::text, label, f::text FROM public.facts AS src ORDER BY src.id', rowMode: 'array' })).rows as (string | null)[][];
+      await compareRows(parts.files, cols, expected, 'facts');
+
+      const chunks = await duckQuery(`SELECT row_group_id, compression, data_page_offset, dictionary_page_offset, total_compressed_size FROM parquet_metadata('${file}') ORDER BY 1, data_page_offset`);
+      assert.ok(new Set(chunks.map((c) => c[0])).size >= 2, 'several row groups');
+      assert.ok(chunks.every((c) => c[1] === 'GZIP'));
+      const bytes = readFileSync(file);
+      // Column chunks follow one another from byte 4 with no gap or overlap.
+      let at = 4;
+      for (const [, , dataPage, dictPage, size] of chunks) {
+        const first = dictPage !== null && Number(dictPage) > 0 ? Math.min(Number(dictPage), Number(dataPage)) : Number(dataPage);
+        assert.equal(first, at);
+        at += Number(size);
+      }
+      // Every page the offset index lists starts with a page header whose sizes add up to the listed size.
+      const footerLen = bytes.readUInt32LE(bytes.length - 8);
+      const meta = readStruct(bytes.subarray(bytes.length - 8 - footerLen, bytes.length - 8)).struct;
+      const get = (s: TStruct, id: number): unknown => s.find((f) => f.id === id)?.value;
+      let pages = 0;
+      for (const rg of (get(meta, 4) as { items: TStruct[] }).items) {
+        for (const cc of (get(rg, 1) as { items: TStruct[] }).items) {
+          const off = Number(get(cc, 4) as bigint);
+          const index = readStruct(bytes.subarray(off, off + (get(cc, 5) as number))).struct;
+          for (const loc of (get(index, 1) as { items: TStruct[] }).items) {
+            const pageAt = Number(get(loc, 1) as bigint);
+            const header = readStruct(bytes, pageAt);
+            assert.equal(header.end - pageAt + (get(header.struct, 3) as number), get(loc, 2), `page at ${pageAt}`);
+            pages++;
+          }
+        }
+      }
+      assert.ok(pages >= 8, `${pages} pages`);
+    } finally {
+      removeTemp(parts.dir);
+    }
   });
 });
