@@ -8,8 +8,8 @@
  *   RDS_BENCH_PHASES (default live,snapshot): which Strata runs to time, in order (`live` may repeat)
  *   RDS_BENCH_CPU_PROF=DIR: run the Strata server under `node --cpu-prof` (profiles land in DIR on exit)
  *
- * Besides wall time it prints the CPU seconds the Strata process (all its threads) used in each phase, read from
- * /proc: on a shared machine that figure moves much less than wall time.
+ * Besides wall time it prints the CPU seconds the Strata process (all its threads, and its main thread) used in
+ * each phase, read from /proc: on a shared machine those figures move much less than wall time.
  */
 import { CreateDBSnapshotCommand, DescribeDBSnapshotsCommand, DescribeExportTasksCommand, RDSClient, StartExportTaskCommand } from '@aws-sdk/client-rds';
 import { CreateBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
@@ -86,10 +86,13 @@ async function startStrata(dataDir: string): Promise<{ url: string; pid: number;
   return { url, pid: child.pid!, stop: () => (child.kill('SIGTERM'), exited) };
 }
 
-/** CPU seconds (user + system, every thread) the process has used so far. */
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
+/** CPU seconds (user + system) the process (every thread) and its main thread have used so far. */
+function cpuSeconds(pid: number): { all: number; main: number } {
+  const read = (path: string): number => {
+    const fields = readFileSync(path, 'utf8').replace(/^.*\) /, '').split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  };
+  return { all: read(`/proc/${pid}/stat`), main: read(`/proc/${pid}/task/${pid}/stat`) };
 }
 
 function peakRssMb(pid: number): number {
@@ -117,12 +120,13 @@ async function main(): Promise<void> {
   const s3 = new S3Client({ endpoint: strata.url, region: 'us-east-1', credentials: creds, forcePathStyle: true });
   await s3.send(new CreateBucketCommand({ Bucket: 'bench' }));
   const common = { S3BucketName: 'bench', IamRoleArn: 'arn:aws:iam::000000000000:role/ExportRole', KmsKeyId: 'alias/bench' };
-  const results: { name: string; ms: number; cpu: number }[] = [];
+  const results: { name: string; ms: number; cpu: number; main: number }[] = [];
   const timed = async (name: string, run: () => Promise<void>): Promise<void> => {
     const c0 = cpuSeconds(strata.pid);
     const t0 = performance.now();
     await run();
-    results.push({ name, ms: performance.now() - t0, cpu: cpuSeconds(strata.pid) - c0 });
+    const c1 = cpuSeconds(strata.pid);
+    results.push({ name, ms: performance.now() - t0, cpu: c1.all - c0.all, main: c1.main - c0.main });
   };
   /** Bytes of the Parquet files an export wrote. */
   const parquetBytes = async (prefix: string): Promise<number> => {
@@ -160,19 +164,19 @@ async function main(): Promise<void> {
         await waitTask(rds, 'from-snap');
       });
       const [snap, exp] = results.slice(-2);
-      results.push({ name: 'strata: snapshot + export', ms: snap!.ms + exp!.ms, cpu: snap!.cpu + exp!.cpu });
+      results.push({ name: 'strata: snapshot + export', ms: snap!.ms + exp!.ms, cpu: snap!.cpu + exp!.cpu, main: snap!.main + exp!.main });
     }
     const rss = peakRssMb(strata.pid);
 
     const mb = heapBytes / 1e6;
-    const line = (name: string, ms: number, cpu?: number): string =>
+    const line = (name: string, ms: number, cpu?: { cpu: number; main: number }): string =>
       `${name.padEnd(46)} ${(ms / 1000).toFixed(2).padStart(6)} s ${Math.round(ROWS / (ms / 1000)).toLocaleString('en-US').padStart(10)} rows/s ${(mb / (ms / 1000)).toFixed(1).padStart(6)} MB/s  ratio ${(ms / baseMs).toFixed(2)}x` +
-      (cpu === undefined ? '' : `  cpu ${cpu.toFixed(2)} s`);
+      (cpu === undefined ? '' : `  cpu ${cpu.cpu.toFixed(2)} s (main thread ${cpu.main.toFixed(2)} s)`);
     console.log(`\nPostgreSQL table: ${ROWS.toLocaleString('en-US')} rows, ${mb.toFixed(1)} MB heap; Strata partitions of ${PARTITION_MB} MB; MB/s = heap MB / wall time\n`);
     console.log(line('baseline: COPY TO file + gzip -6', baseMs), `(COPY ${(base.copyMs / 1000).toFixed(2)} s + gzip ${(base.gzipMs / 1000).toFixed(2)} s, ${(base.bytes / 1e6).toFixed(1)} MB)`);
-    for (const r of results) console.log(line(r.name, r.ms, r.cpu));
+    for (const r of results) console.log(line(r.name, r.ms, r));
     if (liveParquet) console.log(`\nParquet written by a live export: ${(liveParquet / 1e6).toFixed(1)} MB (GZIP)`);
-    console.log(`\nstrata peak RSS: ${rss.toFixed(0)} MB (ratio = Strata time / baseline time, lower is better; cpu = CPU seconds of the Strata process, all threads)`);
+    console.log(`\nstrata peak RSS: ${rss.toFixed(0)} MB (ratio = Strata time / baseline time, lower is better; cpu = CPU seconds of the Strata process: all threads, and the main one)`);
   } finally {
     await strata.stop();
     await client.end();
