@@ -179,7 +179,10 @@ export class ExportRunner {
     let after: Position | undefined;
     const ion = state.ExportFormat === 'ION';
     for (;;) {
-      const page = this.svc.store.readRange({ table: state.tableUid, asOf: state.snapshotMicros! - 1, hashRange: [seg.lo, seg.hi], forward: true, after, limit: PAGE });
+      // The hash range starts at the last key's hash, not the segment's: SQLite seeks on one lower bound
+      // of h, and given `h >= lo` it ignores `after`, so every page would re-read the segment from its start.
+      const lo = after ? after.h : seg.lo;
+      const page = this.svc.store.readRange({ table: state.tableUid, asOf: state.snapshotMicros! - 1, hashRange: [lo, seg.hi], forward: true, after, limit: PAGE });
       for (const row of page.items) await file.write(ion ? fullIonLine(row.json!) : fullJsonLine(row.json!));
       this.count(state, page.items.length);
       const last = page.items[page.items.length - 1];
