@@ -4,11 +4,11 @@
  * raw deflate body, CRC-32 and size trailer. An empty file is exactly the 20 bytes
  * `1f8b 0800 0000 0000 00ff 0300 0000 0000 0000 0000`.
  *
- * Memory stays bounded: lines are batched into chunks of about 64 KiB, handed to zlib, and the compressed
- * bytes flow to {@link DataFileWriter.stream}, whose consumer (the S3 upload) applies backpressure. While
- * the bytes pass through, the writer counts them and hashes them, so at the end it knows the manifest
- * values: itemCount, md5Checksum (base64 MD5 of the .gz bytes) and etag (`hex(md5(md5)) + "-1"`, the ETag
- * of a one-part multipart upload).
+ * Memory stays bounded: lines are batched into chunks of about 256 KiB, handed to zlib (at most about 1 MiB
+ * waiting there), and the compressed bytes flow to {@link DataFileWriter.stream}, whose consumer (the S3
+ * upload) applies backpressure. While the bytes pass through, the writer counts them and hashes them, so at
+ * the end it knows the manifest values: itemCount, md5Checksum (base64 MD5 of the .gz bytes) and etag
+ * (`hex(md5(md5)) + "-1"`, the ETag of a one-part multipart upload).
  *
  * Usage (the stream must be consumed concurrently, or write/end will wait forever):
  *   const w = new DataFileWriter();
@@ -42,9 +42,19 @@ export interface DataFileResult {
 export interface DataFileWriterOptions {
   /** zlib compression level (default 6, zlib's default). */
   level?: number;
-  /** Size at which buffered lines are handed to zlib (default 64 KiB). */
+  /** Size at which buffered lines are handed to zlib (default 256 KiB). */
   chunkBytes?: number;
 }
+
+/**
+ * Chunks handed to zlib and not yet compressed before writeLine asks the caller to wait. Compression runs on
+ * libuv's pool, one chunk at a time per file; the producer (segment reads on the main thread) refills the
+ * queue when it is half empty, so the pool thread always has work queued while the next page is read,
+ * rather than idling from the moment its queue empties until the producer has read and encoded more.
+ */
+const QUEUED_CHUNKS = 4;
+/** zlib's output buffer: one pool job compresses until it is full, so this sets how long jobs run. */
+const ZLIB_OUTPUT_CHUNK = 64 * 1024;
 
 /** One-part multipart ETag from the raw MD5 of the object bytes. */
 export function onePartEtag(md5: Buffer): string {
@@ -65,6 +75,9 @@ export class DataFileWriter {
   private rawBytes = 0;
   private gzBytes = 0;
   private needDrain = false;
+  /** Bytes handed to zlib whose write has not completed yet. */
+  private queued = 0;
+  private readonly maxQueued: number;
   private ending = false;
   private finished = false;
   private failure: Error | null = null;
@@ -73,9 +86,11 @@ export class DataFileWriter {
   private result: DataFileResult | null = null;
 
   constructor(options: DataFileWriterOptions = {}) {
-    this.chunkChars = options.chunkBytes ?? 64 * 1024;
-    this.deflate = createDeflateRaw({ level: options.level ?? 6 });
+    this.chunkChars = options.chunkBytes ?? 256 * 1024;
+    this.maxQueued = QUEUED_CHUNKS * this.chunkChars;
+    this.deflate = createDeflateRaw({ level: options.level ?? 6, chunkSize: ZLIB_OUTPUT_CHUNK });
     this.stream = new Readable({
+      highWaterMark: 256 * 1024,
       read: () => {
         this.deflate.resume();
       },
@@ -91,10 +106,6 @@ export class DataFileWriter {
 
     this.deflate.on('data', (chunk: Buffer) => {
       if (!this.emit(chunk)) this.deflate.pause();
-    });
-    this.deflate.on('drain', () => {
-      this.needDrain = false;
-      this.wake();
     });
     this.done = new Promise<DataFileResult>((resolve, reject) => {
       this.deflate.on('end', () => {
@@ -173,7 +184,17 @@ export class DataFileWriter {
     this.pendingChars = 0;
     this.crc = crc32(buf, this.crc);
     this.rawBytes += buf.length;
-    if (!this.deflate.write(buf)) this.needDrain = true;
+    this.queued += buf.length;
+    if (this.queued >= this.maxQueued) this.needDrain = true;
+    // The callback runs once zlib has compressed the chunk (and its output has been taken), so `queued`
+    // is what waits for the pool; the producer resumes at half the limit (see QUEUED_CHUNKS).
+    this.deflate.write(buf, (err) => {
+      this.queued -= buf.length;
+      if (!err && this.needDrain && this.queued <= this.maxQueued / 2) {
+        this.needDrain = false;
+        this.wake();
+      }
+    });
   }
 
   /**
