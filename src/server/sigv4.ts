@@ -51,7 +51,15 @@ export function parseSignature(req: SignedRequest): SignatureInfo {
   throw missingToken();
 }
 
+/** The Authorization header every SDK sends: the three fields in this order. */
+const USUAL_AUTHORIZATION = /^AWS4-HMAC-SHA256 Credential=([^,\s]+), ?SignedHeaders=([^,\s]+), ?Signature=([^,\s]+)$/;
+
 function parseAuthorizationHeader(auth: string, req: SignedRequest): SignatureInfo {
+  const usual = USUAL_AUTHORIZATION.exec(auth);
+  const usualDate = usual ? header(req.headers, 'x-amz-date') : undefined;
+  if (usual && usualDate) {
+    return { ...parseScope(usual[1]!), signedHeaders: usual[2]!.split(';'), signature: usual[3]!, amzDate: usualDate, presigned: false };
+  }
   if (!auth.startsWith('AWS4-HMAC-SHA256 ')) {
     throw new AwsError('IncompleteSignatureException', `Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. Authorization=${auth}`, 400);
   }
@@ -126,11 +134,21 @@ export function computeSignature(req: SignedRequest, info: SignatureInfo, secret
   const scope = `${info.date}/${info.region}/${info.service}/aws4_request`;
   const canonical = canonicalRequest(req, info);
   const stringToSign = ['AWS4-HMAC-SHA256', info.amzDate, scope, sha256Hex(canonical)].join('\n');
-  let key: Buffer = hmac(`AWS4${secretAccessKey}`, info.date);
-  key = hmac(key, info.region);
-  key = hmac(key, info.service);
-  key = hmac(key, 'aws4_request');
-  return createHmac('sha256', key).update(stringToSign, 'utf8').digest('hex');
+  return createHmac('sha256', signingKey(secretAccessKey, info)).update(stringToSign, 'utf8').digest('hex');
+}
+
+/** Derived signing keys by secret and scope: they change once a day, and deriving one costs four HMACs per request. */
+const signingKeys = new Map<string, Buffer>();
+
+function signingKey(secretAccessKey: string, info: SignatureInfo): Buffer {
+  const id = `${secretAccessKey}\n${info.date}\n${info.region}\n${info.service}`;
+  let key = signingKeys.get(id);
+  if (!key) {
+    key = hmac(hmac(hmac(hmac(`AWS4${secretAccessKey}`, info.date), info.region), info.service), 'aws4_request');
+    if (signingKeys.size >= 1024) signingKeys.clear();
+    signingKeys.set(id, key);
+  }
+  return key;
 }
 
 function canonicalRequest(req: SignedRequest, info: SignatureInfo): string {
