@@ -208,7 +208,9 @@ export class ExportRunner {
     let bytes = 0;
     try {
       for (;;) {
-        const versions = this.svc.store.readVersions({ table: state.tableUid, from, to, after, limit: PAGE });
+        // From the last version's time, not the window's start: as with key ranges, SQLite seeks on `ts >= from`
+        // and ignores `after`, so each page would re-read the window from its start.
+        const versions = this.svc.store.readVersions({ table: state.tableUid, from: after ? after.ts : from, to, after, limit: PAGE });
         for (const v of versions) {
           const change = this.changeAt(state, v, shape, from, to);
           if (!change) continue;
