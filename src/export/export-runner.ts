@@ -18,8 +18,11 @@ import { dataFileKey, dataFileName, exportKeys } from './format/names.js';
 import { segmentOf } from './segments.js';
 import { pitrOf } from '../pitr/pitr-service.js';
 
-/** Items read per store call: large enough to amortise the call, small enough to never stall writes. */
-const PAGE = 512;
+/**
+ * Items read per store call: large enough to amortise the call, small enough that a call never stalls
+ * writes, zlib's callbacks or the uploads for long, and that few items are alive at a time (bench/README.md).
+ */
+const PAGE = 128;
 
 export type SinkFor = (state: ExportState, account: string) => S3Sink;
 
