@@ -10,7 +10,7 @@ function bytes(data: SourceData): Buffer {
 }
 
 /** SHA-256 / HMAC-SHA-256 in the shape @smithy/signature-v4 expects, over node:crypto. */
-class Sha256 {
+export class Sha256 {
   private h!: Hash | Hmac;
 
   constructor(private readonly secret?: SourceData) {

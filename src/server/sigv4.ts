@@ -155,9 +155,13 @@ function canonicalRequest(req: SignedRequest, info: SignatureInfo): string {
   const headers = info.signedHeaders
     .map((h) => `${h}:${(header(req.headers, h) ?? '').trim().replace(/\s+/g, ' ')}\n`)
     .join('');
+  // Only S3 takes x-amz-content-sha256 on trust here: its body is streamed and checked against that value
+  // as it is read (s3/server/body.ts). Every other service hashes the body it received, so a request
+  // whose body was swapped under a signed hash header fails the signature, as on AWS.
   let payloadHash: string;
   if (info.presigned) payloadHash = 'UNSIGNED-PAYLOAD';
-  else payloadHash = header(req.headers, 'x-amz-content-sha256') ?? sha256Hex(req.body);
+  else if (info.service === 's3') payloadHash = header(req.headers, 'x-amz-content-sha256') ?? sha256Hex(req.body);
+  else payloadHash = sha256Hex(req.body);
   return [req.method, canonicalPath(req.path, info.service), canonicalQuery(req.query, info.presigned), headers, info.signedHeaders.join(';'), payloadHash].join('\n');
 }
 

@@ -1,6 +1,9 @@
 import { CreateTableCommand, DynamoDBClient, ListTablesCommand, PutItemCommand, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { SignatureV4 } from '@smithy/signature-v4';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
+import { Sha256 } from '../../src/pitr/admin-client.js';
 import { startStrataProcess, type StrataProcess } from '../helpers/strata-process.js';
 
 function client(url: string, accessKeyId: string, secretAccessKey: string, region = 'us-east-1', extra: Record<string, unknown> = {}): DynamoDBClient {
@@ -45,6 +48,37 @@ describe('SigV4 in strict mode', () => {
     assert.equal(body.message, 'Request is missing Authentication Token');
     assert.ok(res.headers.get('x-amzn-requestid'));
     assert.ok(res.headers.get('x-amz-crc32'));
+  });
+
+  test('a body swapped under a signed x-amz-content-sha256 is a bad signature and writes nothing', async () => {
+    const alice = client(strata.url, 'alice', 'alice-secret');
+    await alice.send(new CreateTableCommand({
+      TableName: 'tamper',
+      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+      AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+      BillingMode: 'PAY_PER_REQUEST',
+    }));
+    const url = new URL(strata.url);
+    const signer = new SignatureV4({ service: 'dynamodb', region: 'us-east-1', credentials: { accessKeyId: 'alice', secretAccessKey: 'alice-secret' }, sha256: Sha256 });
+    const signedBody = JSON.stringify({ TableName: 'tamper', Item: { id: { S: 'signed' } } });
+    const signed = await signer.sign({
+      method: 'POST', protocol: 'http:', hostname: url.hostname, port: Number(url.port), path: '/',
+      headers: {
+        host: url.host,
+        'content-type': 'application/x-amz-json-1.0',
+        'x-amz-target': 'DynamoDB_20120810.PutItem',
+        'x-amz-content-sha256': createHash('sha256').update(signedBody).digest('hex'),
+      },
+      body: signedBody,
+    });
+    const send = (body: string) => fetch(strata.url, { method: 'POST', headers: signed.headers as Record<string, string>, body });
+    const swapped = await send(JSON.stringify({ TableName: 'tamper', Item: { id: { S: 'swapped' } } }));
+    assert.equal(swapped.status, 400);
+    assert.equal(((await swapped.json()) as { __type: string }).__type, 'com.amazon.coral.service#InvalidSignatureException');
+    assert.equal((await alice.send(new GetItemCommand({ TableName: 'tamper', Key: { id: { S: 'swapped' } } }))).Item, undefined);
+    const genuine = await send(signedBody);
+    assert.equal(genuine.status, 200, await genuine.clone().text());
+    assert.deepEqual((await alice.send(new GetItemCommand({ TableName: 'tamper', Key: { id: { S: 'signed' } } }))).Item, { id: { S: 'signed' } });
   });
 
   test('a wrong secret is a bad signature', async () => {

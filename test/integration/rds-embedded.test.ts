@@ -5,32 +5,13 @@
 import { CreateDBSnapshotCommand, DescribeDBInstancesCommand, StartExportTaskCommand, type RDSClient } from '@aws-sdk/client-rds';
 import { CreateBucketCommand, DeleteObjectsCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { SignatureV4 } from '@smithy/signature-v4';
-import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { duckQuery, downloadParts, parquetList, removeTemp } from '../helpers/databases.js';
 import { s3 } from '../helpers/exports.js';
 import { KMS, rds, ROLE, snapshotArn, waitExport, waitSnapshot } from '../helpers/rds.js';
+import { Sha256 } from '../../src/pitr/admin-client.js';
 import { removeDir, startStrataProcess, TEST_CREDENTIALS, type StrataProcess } from '../helpers/strata-process.js';
-
-/** The checksum constructor SignatureV4 wants, over node:crypto. */
-class Sha256 {
-  private readonly h: Hash | Hmac;
-  constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
-    this.h = secret === undefined ? createHash('sha256') : createHmac('sha256', bytes(secret));
-  }
-  update(data: string | ArrayBuffer | ArrayBufferView): void {
-    this.h.update(bytes(data));
-  }
-  async digest(): Promise<Uint8Array> {
-    return new Uint8Array(this.h.digest());
-  }
-}
-
-function bytes(d: string | ArrayBuffer | ArrayBufferView): Buffer | string {
-  if (typeof d === 'string') return d;
-  return ArrayBuffer.isView(d) ? Buffer.from(d.buffer, d.byteOffset, d.byteLength) : Buffer.from(d);
-}
 
 let strata: StrataProcess;
 let client: RDSClient;
