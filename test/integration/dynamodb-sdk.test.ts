@@ -294,6 +294,18 @@ describe('query and scan', () => {
     }
     assert.equal(total, 60);
     assert.equal(keys.size, 60);
+    const whole = await client.send(new ScanCommand({ TableName: 'events', IndexName: 'by_kind' }));
+    assert.ok(whole.Count! > 0);
+    const indexKeys = new Set<string>();
+    for (let seg = 0; seg < 3; seg++) {
+      let start;
+      do {
+        const page: import('@aws-sdk/client-dynamodb').ScanCommandOutput = await client.send(new ScanCommand({ TableName: 'events', IndexName: 'by_kind', Segment: seg, TotalSegments: 3, Limit: 7, ExclusiveStartKey: start }));
+        for (const i of page.Items!) indexKeys.add(`${i.user!.S}/${i.ts!.N}`);
+        start = page.LastEvaluatedKey;
+      } while (start);
+    }
+    assert.equal(indexKeys.size, whole.Count, 'segments of an index partition it too');
     await expectError(client.send(new ScanCommand({ TableName: 'events', Segment: 4, TotalSegments: 4 })), 'ValidationException',
       'The Segment parameter is zero-based and must be less than parameter TotalSegments: Segment: 4 is not less than TotalSegments: 4');
   });

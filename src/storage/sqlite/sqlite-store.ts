@@ -165,7 +165,7 @@ export class SqliteStore implements Store {
       if (p.high) { where.push(p.high.inclusive ? 'sk <= ?' : 'sk < ?'); args.push(p.high.value); }
       if (read.after) { where.push(read.forward ? 'sk > ?' : 'sk < ?'); args.push(read.after.sk); }
     } else {
-      if (read.hashRange) { where.push('h >= ?', 'h < ?'); args.push(read.hashRange[0], read.hashRange[1]); }
+      pushHashRange(where, args, 'h', read.hashRange, read.after ? read.forward : undefined);
       if (read.after) {
         where.push(read.forward ? '(h, pk, sk) > (?, ?, ?)' : '(h, pk, sk) < (?, ?, ?)');
         args.push(read.after.h, read.after.pk, read.after.sk);
@@ -190,7 +190,7 @@ export class SqliteStore implements Store {
         args.push(read.after.isk, read.after.pk, read.after.sk);
       }
     } else {
-      if (read.hashRange) { where.push('ih >= ?', 'ih < ?'); args.push(read.hashRange[0], read.hashRange[1]); }
+      pushHashRange(where, args, 'ih', read.hashRange, read.after ? read.forward : undefined);
       if (read.after) {
         const a = read.after;
         where.push(read.forward ? '(ih, ipk, isk, pk, sk) > (?, ?, ?, ?, ?)' : '(ih, ipk, isk, pk, sk) < (?, ?, ?, ?, ?)');
@@ -319,6 +319,18 @@ export class SqliteStore implements Store {
       this.stmt('DELETE FROM compaction_cursor WHERE uid = ?').run(uid);
     }
   }
+}
+
+/**
+ * Bounds a scan to a hash segment. When a row-value bound from `after` follows, the segment's bound on the
+ * same side is left out: SQLite would seek with it instead of the row value and re-read the segment from
+ * its start on every page (a parallel Scan grew quadratic: 18 ms instead of 2 µs per page at 300,000 rows).
+ * `afterForward` is the direction of that bound, undefined when there is none.
+ */
+function pushHashRange(where: string[], args: unknown[], column: string, range: readonly [number, number] | undefined, afterForward: boolean | undefined): void {
+  if (!range) return;
+  if (afterForward !== true) { where.push(`${column} >= ?`); args.push(range[0]); }
+  if (afterForward !== false) { where.push(`${column} < ?`); args.push(range[1]); }
 }
 
 function refId(r: KeyRef): string {
