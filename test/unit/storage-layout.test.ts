@@ -47,4 +47,22 @@ describe('SqliteStore storage layout', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('keeps index entries\' images in images, dropping one when its entry is replaced or deleted', () => {
+    let ts = 100;
+    const store = new SqliteStore(':memory:', () => (ts += 10));
+    const t = store.createTable('acct', 'us-east-1', 't', '{}')!;
+    const ref = { table: t.uid, h: 7, pk: Buffer.from('k'), sk: Buffer.alloc(0) };
+    const entry = (json: string) => ({ index: 'g', ih: 3, ipk: Buffer.from('x'), isk: Buffer.alloc(0), json, size: 1 });
+    const images = (): unknown => store.db.prepare('SELECT count(*) FROM images').pluck().get();
+    store.mutate([ref], () => ({ writes: [{ ref, json: '{"a":1}', size: 1, indexDeletes: [], indexPuts: [entry('{"g":1}')] }], result: undefined }));
+    store.mutate([ref], () => ({ writes: [{ ref, json: '{"a":2}', size: 1, indexDeletes: [], indexPuts: [entry('{"g":2}')] }], result: undefined }));
+    assert.equal(images(), 3); // two versions, one index entry
+    assert.deepEqual(store.readIndex({ table: t.uid, index: 'g', forward: true }).items.map((i) => i.json), ['{"g":2}']);
+    store.putIndexEntries(t.uid, [{ ...entry('{"g":3}'), h: 7, pk: ref.pk, sk: ref.sk }]);
+    assert.equal(images(), 3);
+    store.dropIndex(t.uid, 'g');
+    assert.equal(images(), 2);
+    store.close();
+  });
 });

@@ -42,7 +42,7 @@ BEGIN
 END;
 -- Serves incremental exports ([T1, T2) in commit order) and retention.
 CREATE INDEX IF NOT EXISTS versions_by_ts ON versions (t, ts);
--- Secondary indexes: derived from current images, never versioned.
+-- Secondary indexes: derived from current images, never versioned; projected images in \`images\` too.
 CREATE TABLE IF NOT EXISTS index_entries (
   t INTEGER NOT NULL,
   idx TEXT NOT NULL,
@@ -52,10 +52,15 @@ CREATE TABLE IF NOT EXISTS index_entries (
   h INTEGER NOT NULL,
   pk BLOB NOT NULL,
   sk BLOB NOT NULL,
-  item TEXT NOT NULL,
+  image INTEGER NOT NULL,
   size INTEGER NOT NULL,
   PRIMARY KEY (t, idx, ih, ipk, isk, pk, sk)
 ) WITHOUT ROWID;
+-- Fires for INSERT OR REPLACE too (recursive_triggers is on).
+CREATE TRIGGER IF NOT EXISTS index_entries_drop_image AFTER DELETE ON index_entries
+BEGIN
+  DELETE FROM images WHERE id = old.image;
+END;
 CREATE TABLE IF NOT EXISTS purge_queue (uid INTEGER PRIMARY KEY);
 -- Retention: per table, the last version (in commit order) that compaction has examined.
 CREATE TABLE IF NOT EXISTS compaction_cursor (

@@ -39,6 +39,8 @@ export class SqliteStore implements Store {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
     this.db.pragma('cache_size = -65536');
+    // INSERT OR REPLACE into index_entries must fire its delete trigger, which drops the replaced image.
+    this.db.pragma('recursive_triggers = ON');
     this.db.exec(SCHEMA);
     this.db.prepare('INSERT OR IGNORE INTO meta(key, value) VALUES (?, ?)').run('storage_layout', STORAGE_LAYOUT);
     this.schedulePurge();
@@ -132,7 +134,7 @@ export class SqliteStore implements Store {
       const insertImage = this.stmt('INSERT INTO images(item) VALUES (?)');
       const insert = this.stmt('INSERT INTO versions(t, h, pk, sk, ts, image, size) VALUES (?, ?, ?, ?, ?, ?, ?)');
       const delIndex = this.stmt('DELETE FROM index_entries WHERE t = ? AND idx = ? AND ih = ? AND ipk = ? AND isk = ? AND pk = ? AND sk = ?');
-      const putIndex = this.stmt('INSERT OR REPLACE INTO index_entries(t, idx, ih, ipk, isk, h, pk, sk, item, size) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
+      const putIndex = this.stmt('INSERT OR REPLACE INTO index_entries(t, idx, ih, ipk, isk, h, pk, sk, image, size) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
       const stats = this.stmt('UPDATE table_stats SET item_count = item_count + ?, size_bytes = size_bytes + ? WHERE uid = ?');
       // The image a write replaces is the one read above unless this transaction already wrote that key:
       // no second lookup per write. Stats deltas are summed per table: one UPDATE per table, not per write.
@@ -147,7 +149,7 @@ export class SqliteStore implements Store {
         const image = w.json === null ? null : insertImage.run(w.json).lastInsertRowid;
         insert.run(r.table, r.h, r.pk, r.sk, ts, image, w.json === null ? 0 : w.size);
         for (const d of w.indexDeletes) delIndex.run(r.table, d.index, d.ih, d.ipk, d.isk, r.pk, r.sk);
-        for (const p of w.indexPuts) putIndex.run(r.table, p.index, p.ih, p.ipk, p.isk, r.h, r.pk, r.sk, p.json, p.size);
+        for (const p of w.indexPuts) putIndex.run(r.table, p.index, p.ih, p.ipk, p.isk, r.h, r.pk, r.sk, insertImage.run(p.json).lastInsertRowid, p.size);
         const delta = deltas.get(r.table) ?? { count: 0, size: 0 };
         delta.count += (w.json === null ? 0 : 1) - (before ? 1 : 0);
         delta.size += (w.json === null ? 0 : w.size) - (before ? before.size : 0);
@@ -206,7 +208,7 @@ export class SqliteStore implements Store {
       }
     }
     const dir = read.forward ? 'ASC' : 'DESC';
-    const sql = `SELECT ih, ipk, isk, h, pk, sk, item, size FROM index_entries WHERE ${where.join(' AND ')} ORDER BY ih ${dir}, ipk ${dir}, isk ${dir}, pk ${dir}, sk ${dir}`;
+    const sql = `SELECT ih, ipk, isk, h, pk, sk, (SELECT item FROM images WHERE id = image) AS item, size FROM index_entries WHERE ${where.join(' AND ')} ORDER BY ih ${dir}, ipk ${dir}, isk ${dir}, pk ${dir}, sk ${dir}`;
     const items: IndexItem[] = [];
     let bytes = 0;
     for (const row of this.stmt(sql).iterate(...args) as IterableIterator<IndexRow>) {
@@ -232,9 +234,10 @@ export class SqliteStore implements Store {
   }
 
   putIndexEntries(table: number, entries: Array<IndexEntry & { h: number; pk: Buffer; sk: Buffer }>): void {
-    const put = this.stmt('INSERT OR REPLACE INTO index_entries(t, idx, ih, ipk, isk, h, pk, sk, item, size) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
+    const image = this.stmt('INSERT INTO images(item) VALUES (?)');
+    const put = this.stmt('INSERT OR REPLACE INTO index_entries(t, idx, ih, ipk, isk, h, pk, sk, image, size) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
     this.db.transaction(() => {
-      for (const e of entries) put.run(table, e.index, e.ih, e.ipk, e.isk, e.h, e.pk, e.sk, e.json, e.size);
+      for (const e of entries) put.run(table, e.index, e.ih, e.ipk, e.isk, e.h, e.pk, e.sk, image.run(e.json).lastInsertRowid, e.size);
     })();
   }
 
