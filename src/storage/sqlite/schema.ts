@@ -33,6 +33,8 @@ CREATE TABLE IF NOT EXISTS versions (
   ts INTEGER NOT NULL,
   image INTEGER,
   size INTEGER NOT NULL,
+  -- 1 when the key had no version before this one: retention has nothing older to delete for it.
+  fresh INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY (t, h, pk, sk, ts)
 ) WITHOUT ROWID;
 -- An image lives exactly as long as its version (retention, purge of a deleted table).
@@ -40,8 +42,9 @@ CREATE TRIGGER IF NOT EXISTS versions_drop_image AFTER DELETE ON versions WHEN o
 BEGIN
   DELETE FROM images WHERE id = old.image;
 END;
--- Serves incremental exports ([T1, T2) in commit order) and retention.
-CREATE INDEX IF NOT EXISTS versions_by_ts ON versions (t, ts);
+-- Serves incremental exports ([T1, T2) in commit order) and retention, which reads only this index
+-- (fresh and image in it; (ts, h, pk, sk) is unique, so they do not change its order).
+CREATE INDEX IF NOT EXISTS versions_by_ts ON versions (t, ts, h, pk, sk, fresh, image);
 -- Secondary indexes: derived from current images, never versioned; projected images in \`images\` too.
 CREATE TABLE IF NOT EXISTS index_entries (
   t INTEGER NOT NULL,

@@ -127,27 +127,32 @@ export class SqliteStore implements Store {
 
   mutate<R>(refs: KeyRef[], fn: (current: (StoredItem | undefined)[]) => MutationOutcome<R>): { ts: number; result: R } {
     return this.db.transaction(() => {
-      const current = refs.map((r) => this.getItem(r));
+      // The newest version of each key, tombstones included: whether the key has any history at all.
+      const newest = refs.map((r) => this.newestVersion(r));
+      const current = newest.map((row) => (row && row.item !== null ? toStored(row) : undefined));
       const outcome = fn(current);
       if (outcome.writes.length === 0) return { ts: 0, result: outcome.result };
       const ts = this.clock();
       const insertImage = this.stmt('INSERT INTO images(item) VALUES (?)');
-      const insert = this.stmt('INSERT INTO versions(t, h, pk, sk, ts, image, size) VALUES (?, ?, ?, ?, ?, ?, ?)');
+      const insert = this.stmt('INSERT INTO versions(t, h, pk, sk, ts, image, size, fresh) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
       const delIndex = this.stmt('DELETE FROM index_entries WHERE t = ? AND idx = ? AND ih = ? AND ipk = ? AND isk = ? AND pk = ? AND sk = ?');
       const putIndex = this.stmt('INSERT OR REPLACE INTO index_entries(t, idx, ih, ipk, isk, h, pk, sk, image, size) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
       const stats = this.stmt('UPDATE table_stats SET item_count = item_count + ?, size_bytes = size_bytes + ? WHERE uid = ?');
       // The image a write replaces is the one read above unless this transaction already wrote that key:
       // no second lookup per write. Stats deltas are summed per table: one UPDATE per table, not per write.
-      const read = new Map<string, StoredItem | undefined>();
-      refs.forEach((r, i) => read.set(refId(r), current[i]));
+      const read = new Map<string, { current: StoredItem | undefined; fresh: boolean }>();
+      refs.forEach((r, i) => read.set(refId(r), { current: current[i], fresh: newest[i] === undefined }));
       const deltas = new Map<number, { count: number; size: number }>();
       for (const w of outcome.writes) {
         const r = w.ref;
         const id = refId(r);
-        const before = read.has(id) ? read.get(id) : this.getItem(r);
+        const known = read.get(id);
+        const row = known ? undefined : this.newestVersion(r);
+        const before = known ? known.current : row && row.item !== null ? toStored(row) : undefined;
+        const fresh = known ? known.fresh : row === undefined;
         read.delete(id);
         const image = w.json === null ? null : insertImage.run(w.json).lastInsertRowid;
-        insert.run(r.table, r.h, r.pk, r.sk, ts, image, w.json === null ? 0 : w.size);
+        insert.run(r.table, r.h, r.pk, r.sk, ts, image, w.json === null ? 0 : w.size, fresh ? 1 : 0);
         for (const d of w.indexDeletes) delIndex.run(r.table, d.index, d.ih, d.ipk, d.isk, r.pk, r.sk);
         for (const p of w.indexPuts) putIndex.run(r.table, p.index, p.ih, p.ipk, p.isk, r.h, r.pk, r.sk, insertImage.run(p.json).lastInsertRowid, p.size);
         const delta = deltas.get(r.table) ?? { count: 0, size: 0 };
@@ -158,6 +163,11 @@ export class SqliteStore implements Store {
       for (const [table, d] of deltas) if (d.count !== 0 || d.size !== 0) stats.run(d.count, d.size, table);
       return { ts, result: outcome.result };
     }).immediate();
+  }
+
+  private newestVersion(ref: KeyRef): Row | undefined {
+    return this.stmt(`SELECT ${VERSION_COLUMNS} FROM versions WHERE t = ? AND h = ? AND pk = ? AND sk = ? ORDER BY ts DESC LIMIT 1`)
+      .get(ref.table, ref.h, ref.pk, ref.sk) as Row | undefined;
   }
 
   readRange(read: RangeRead): RangeResult {
@@ -250,15 +260,16 @@ export class SqliteStore implements Store {
       const cur = this.stmt('SELECT ts, h, pk, sk FROM compaction_cursor WHERE uid = ?').get(table) as
         { ts: number; h: number; pk: Buffer; sk: Buffer } | undefined;
       const rows = (cur
-        ? this.stmt('SELECT h, pk, sk, ts, image IS NULL AS tomb FROM versions WHERE t = ? AND ts < ? AND (ts, h, pk, sk) > (?, ?, ?, ?) ORDER BY ts, h, pk, sk LIMIT ?')
+        ? this.stmt('SELECT h, pk, sk, ts, image IS NULL AS tomb, fresh FROM versions WHERE t = ? AND ts < ? AND (ts, h, pk, sk) > (?, ?, ?, ?) ORDER BY ts, h, pk, sk LIMIT ?')
           .all(table, cutoff, cur.ts, cur.h, cur.pk, cur.sk, limit)
-        : this.stmt('SELECT h, pk, sk, ts, image IS NULL AS tomb FROM versions WHERE t = ? AND ts < ? ORDER BY ts, h, pk, sk LIMIT ?')
-          .all(table, cutoff, limit)) as Array<{ h: number; pk: Buffer; sk: Buffer; ts: number; tomb: number }>;
+        : this.stmt('SELECT h, pk, sk, ts, image IS NULL AS tomb, fresh FROM versions WHERE t = ? AND ts < ? ORDER BY ts, h, pk, sk LIMIT ?')
+          .all(table, cutoff, limit)) as Array<{ h: number; pk: Buffer; sk: Buffer; ts: number; tomb: number; fresh: number }>;
       const older = this.stmt('DELETE FROM versions WHERE t = ? AND h = ? AND pk = ? AND sk = ? AND ts < ?');
       const self = this.stmt('DELETE FROM versions WHERE t = ? AND h = ? AND pk = ? AND sk = ? AND ts = ?');
       let deleted = 0;
       for (const r of rows) {
-        deleted += older.run(table, r.h, r.pk, r.sk, r.ts).changes;
+        // A key's first version has nothing older: no seek (most versions of a table loaded once).
+        if (!r.fresh) deleted += older.run(table, r.h, r.pk, r.sk, r.ts).changes;
         // With everything older gone, a tombstone at the bottom of its key's history reads as "absent"
         // exactly as no row at all does.
         if (r.tomb) deleted += self.run(table, r.h, r.pk, r.sk, r.ts).changes;
