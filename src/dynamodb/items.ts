@@ -14,7 +14,7 @@ import { normalizeItemValues as normalizeItem } from './values.js';
 import type { DynamoService, LoadedTable } from './service.js';
 import { tableKeyShape, type TableState } from './table-state.js';
 import type { AttributeValue, Item } from './types.js';
-import { itemSize, validateItemValues } from './values.js';
+import { itemSize, prepareItemValues, validateItemValues } from './values.js';
 
 export const MAX_ITEM_SIZE = 400 * 1024;
 
@@ -57,10 +57,19 @@ export function expressionContext(input: Input, valueErrors: 'bare' | 'wrapped' 
 /** Validates, normalises and sizes a full item image destined for a table. */
 export function prepareItem(table: TableState, raw: unknown, tooLarge = 'Item size has exceeded the maximum allowed size'): { item: Item; size: number } {
   if (!raw || typeof raw !== 'object') throw validation('1 validation error detected: Value null at \'item\' failed to satisfy constraint: Member must not be null');
-  validateItemValues(raw as Item);
-  const item = normalizeItem(raw as Item);
-  validateItemKey(item, tableKeyShape(table));
-  const size = itemSize(item);
+  // One pass for the usual item; anything it does not take goes the three-pass way, which throws AWS's errors.
+  const fast = prepareItemValues(raw as Record<string, unknown>);
+  let item: Item;
+  let size: number;
+  if (fast) {
+    ({ item, size } = fast);
+    validateItemKey(item, tableKeyShape(table));
+  } else {
+    validateItemValues(raw as Item);
+    item = normalizeItem(raw as Item);
+    validateItemKey(item, tableKeyShape(table));
+    size = itemSize(item);
+  }
   if (size > MAX_ITEM_SIZE) throw validation(tooLarge);
   return { item, size };
 }

@@ -3,18 +3,22 @@ import type {
   CompactionStep, IndexEntry, IndexItem, IndexRead, KeyRef, MutationOutcome, RangeRead, RangeResult, Store, StoredItem,
   StoredTable, TableStats, VersionRead, VersionStats,
 } from '../store.js';
-import { SCHEMA } from './schema.js';
+import { SCHEMA, STORAGE_LAYOUT } from './schema.js';
 
 type Row = { h: number; pk: Buffer; sk: Buffer; ts: number; item: string | null; size: number };
 type IndexRow = { ih: number; ipk: Buffer; isk: Buffer; h: number; pk: Buffer; sk: Buffer; item: string; size: number };
 type Statement = Database.Statement<unknown[], unknown>;
 
 const PURGE_CHUNK = 5000;
+/** A version row with its image (NULL for a tombstone). */
+const VERSION_COLUMNS = 'h, pk, sk, ts, (SELECT item FROM images WHERE id = image) AS item, size';
 
 /**
  * The embedded backend: one SQLite file per data directory (WAL, synchronous=FULL, so a write is on
  * disk before it is acknowledged). All versions of a table live in one ordered log keyed
  * (table, partition hash, pk, sk, commit_ts); "current" and "as of T" are the same ordered pass.
+ * The log's rows point at item images kept in append order (`images`), so a write batch rewrites a few
+ * small pages instead of a 16 KB page of whole items per key (bench/README.md, "Where the CPU goes").
  */
 export class SqliteStore implements Store {
   /** Shared with the other SQLite-backed stores of this data directory (jobs), so one file holds everything. */
@@ -27,14 +31,18 @@ export class SqliteStore implements Store {
   constructor(path: string, clock: () => number) {
     this.db = new Database(path);
     this.clock = clock;
-    // 16 KB pages (new files only; before WAL fixes the format): an index b-tree cell, which is what a
-    // WITHOUT ROWID row is, stays on its page up to ~4 KB; with 4 KB pages every item over ~1 KB spilled
-    // into its own mostly empty overflow page (4x the file, two page reads per get). bench/README.md.
-    this.db.pragma('page_size = 16384');
+    refuseOtherLayout(this.db, path);
+    // 4 KB pages (new files only; before WAL fixes the format): every page a write touches goes whole into
+    // the WAL and again into the file at checkpoint. Images sit in a rowid table, which keeps rows of up to
+    // ~4 KB on their page; the version log's rows are small. bench/README.md.
+    this.db.pragma('page_size = 4096');
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
     this.db.pragma('cache_size = -65536');
+    // INSERT OR REPLACE into index_entries must fire its delete trigger, which drops the replaced image.
+    this.db.pragma('recursive_triggers = ON');
     this.db.exec(SCHEMA);
+    this.db.prepare('INSERT OR IGNORE INTO meta(key, value) VALUES (?, ?)').run('storage_layout', STORAGE_LAYOUT);
     this.schedulePurge();
   }
 
@@ -105,41 +113,48 @@ export class SqliteStore implements Store {
 
   getItem(ref: KeyRef, asOf?: number): StoredItem | undefined {
     const row = (asOf === undefined
-      ? this.stmt('SELECT h, pk, sk, ts, item, size FROM versions WHERE t = ? AND h = ? AND pk = ? AND sk = ? ORDER BY ts DESC LIMIT 1').get(ref.table, ref.h, ref.pk, ref.sk)
-      : this.stmt('SELECT h, pk, sk, ts, item, size FROM versions WHERE t = ? AND h = ? AND pk = ? AND sk = ? AND ts <= ? ORDER BY ts DESC LIMIT 1').get(ref.table, ref.h, ref.pk, ref.sk, asOf)) as Row | undefined;
+      ? this.stmt(`SELECT ${VERSION_COLUMNS} FROM versions WHERE t = ? AND h = ? AND pk = ? AND sk = ? ORDER BY ts DESC LIMIT 1`).get(ref.table, ref.h, ref.pk, ref.sk)
+      : this.stmt(`SELECT ${VERSION_COLUMNS} FROM versions WHERE t = ? AND h = ? AND pk = ? AND sk = ? AND ts <= ? ORDER BY ts DESC LIMIT 1`).get(ref.table, ref.h, ref.pk, ref.sk, asOf)) as Row | undefined;
     if (!row || row.item === null) return undefined;
     return toStored(row);
   }
 
   getVersion(ref: KeyRef, asOf: number): StoredItem | undefined {
-    const row = this.stmt('SELECT h, pk, sk, ts, item, size FROM versions WHERE t = ? AND h = ? AND pk = ? AND sk = ? AND ts <= ? ORDER BY ts DESC LIMIT 1')
+    const row = this.stmt(`SELECT ${VERSION_COLUMNS} FROM versions WHERE t = ? AND h = ? AND pk = ? AND sk = ? AND ts <= ? ORDER BY ts DESC LIMIT 1`)
       .get(ref.table, ref.h, ref.pk, ref.sk, asOf) as Row | undefined;
     return row ? toStored(row) : undefined;
   }
 
   mutate<R>(refs: KeyRef[], fn: (current: (StoredItem | undefined)[]) => MutationOutcome<R>): { ts: number; result: R } {
     return this.db.transaction(() => {
-      const current = refs.map((r) => this.getItem(r));
+      // The newest version of each key, tombstones included: whether the key has any history at all.
+      const newest = refs.map((r) => this.newestVersion(r));
+      const current = newest.map((row) => (row && row.item !== null ? toStored(row) : undefined));
       const outcome = fn(current);
       if (outcome.writes.length === 0) return { ts: 0, result: outcome.result };
       const ts = this.clock();
-      const insert = this.stmt('INSERT INTO versions(t, h, pk, sk, ts, item, size) VALUES (?, ?, ?, ?, ?, ?, ?)');
+      const insertImage = this.stmt('INSERT INTO images(item) VALUES (?)');
+      const insert = this.stmt('INSERT INTO versions(t, h, pk, sk, ts, image, size, fresh) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
       const delIndex = this.stmt('DELETE FROM index_entries WHERE t = ? AND idx = ? AND ih = ? AND ipk = ? AND isk = ? AND pk = ? AND sk = ?');
-      const putIndex = this.stmt('INSERT OR REPLACE INTO index_entries(t, idx, ih, ipk, isk, h, pk, sk, item, size) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
+      const putIndex = this.stmt('INSERT OR REPLACE INTO index_entries(t, idx, ih, ipk, isk, h, pk, sk, image, size) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
       const stats = this.stmt('UPDATE table_stats SET item_count = item_count + ?, size_bytes = size_bytes + ? WHERE uid = ?');
       // The image a write replaces is the one read above unless this transaction already wrote that key:
       // no second lookup per write. Stats deltas are summed per table: one UPDATE per table, not per write.
-      const read = new Map<string, StoredItem | undefined>();
-      refs.forEach((r, i) => read.set(refId(r), current[i]));
+      const read = new Map<string, { current: StoredItem | undefined; fresh: boolean }>();
+      refs.forEach((r, i) => read.set(refId(r), { current: current[i], fresh: newest[i] === undefined }));
       const deltas = new Map<number, { count: number; size: number }>();
       for (const w of outcome.writes) {
         const r = w.ref;
         const id = refId(r);
-        const before = read.has(id) ? read.get(id) : this.getItem(r);
+        const known = read.get(id);
+        const row = known ? undefined : this.newestVersion(r);
+        const before = known ? known.current : row && row.item !== null ? toStored(row) : undefined;
+        const fresh = known ? known.fresh : row === undefined;
         read.delete(id);
-        insert.run(r.table, r.h, r.pk, r.sk, ts, w.json, w.json === null ? 0 : w.size);
+        const image = w.json === null ? null : insertImage.run(w.json).lastInsertRowid;
+        insert.run(r.table, r.h, r.pk, r.sk, ts, image, w.json === null ? 0 : w.size, fresh ? 1 : 0);
         for (const d of w.indexDeletes) delIndex.run(r.table, d.index, d.ih, d.ipk, d.isk, r.pk, r.sk);
-        for (const p of w.indexPuts) putIndex.run(r.table, p.index, p.ih, p.ipk, p.isk, r.h, r.pk, r.sk, p.json, p.size);
+        for (const p of w.indexPuts) putIndex.run(r.table, p.index, p.ih, p.ipk, p.isk, r.h, r.pk, r.sk, insertImage.run(p.json).lastInsertRowid, p.size);
         const delta = deltas.get(r.table) ?? { count: 0, size: 0 };
         delta.count += (w.json === null ? 0 : 1) - (before ? 1 : 0);
         delta.size += (w.json === null ? 0 : w.size) - (before ? before.size : 0);
@@ -148,6 +163,11 @@ export class SqliteStore implements Store {
       for (const [table, d] of deltas) if (d.count !== 0 || d.size !== 0) stats.run(d.count, d.size, table);
       return { ts, result: outcome.result };
     }).immediate();
+  }
+
+  private newestVersion(ref: KeyRef): Row | undefined {
+    return this.stmt(`SELECT ${VERSION_COLUMNS} FROM versions WHERE t = ? AND h = ? AND pk = ? AND sk = ? ORDER BY ts DESC LIMIT 1`)
+      .get(ref.table, ref.h, ref.pk, ref.sk) as Row | undefined;
   }
 
   readRange(read: RangeRead): RangeResult {
@@ -172,7 +192,7 @@ export class SqliteStore implements Store {
       }
     }
     const dir = read.forward ? 'ASC' : 'DESC';
-    const sql = `SELECT h, pk, sk, ts, item, size FROM versions WHERE ${where.join(' AND ')} ORDER BY h ${dir}, pk ${dir}, sk ${dir}, ts ${dir}`;
+    const sql = `SELECT ${VERSION_COLUMNS} FROM versions WHERE ${where.join(' AND ')} ORDER BY h ${dir}, pk ${dir}, sk ${dir}, ts ${dir}`;
     return collectNewest(this.stmt(sql).iterate(...args) as IterableIterator<Row>, read.forward, read.limit, read.maxBytes);
   }
 
@@ -198,7 +218,7 @@ export class SqliteStore implements Store {
       }
     }
     const dir = read.forward ? 'ASC' : 'DESC';
-    const sql = `SELECT ih, ipk, isk, h, pk, sk, item, size FROM index_entries WHERE ${where.join(' AND ')} ORDER BY ih ${dir}, ipk ${dir}, isk ${dir}, pk ${dir}, sk ${dir}`;
+    const sql = `SELECT ih, ipk, isk, h, pk, sk, (SELECT item FROM images WHERE id = image) AS item, size FROM index_entries WHERE ${where.join(' AND ')} ORDER BY ih ${dir}, ipk ${dir}, isk ${dir}, pk ${dir}, sk ${dir}`;
     const items: IndexItem[] = [];
     let bytes = 0;
     for (const row of this.stmt(sql).iterate(...args) as IterableIterator<IndexRow>) {
@@ -219,14 +239,15 @@ export class SqliteStore implements Store {
       args.push(read.after.ts, read.after.h, read.after.pk, read.after.sk);
     }
     args.push(read.limit);
-    const rows = this.stmt(`SELECT h, pk, sk, ts, item, size FROM versions WHERE t = ? AND ts >= ? AND ts < ?${cond} ORDER BY ts, h, pk, sk LIMIT ?`).all(...args) as Row[];
+    const rows = this.stmt(`SELECT ${VERSION_COLUMNS} FROM versions WHERE t = ? AND ts >= ? AND ts < ?${cond} ORDER BY ts, h, pk, sk LIMIT ?`).all(...args) as Row[];
     return rows.map(toStored);
   }
 
   putIndexEntries(table: number, entries: Array<IndexEntry & { h: number; pk: Buffer; sk: Buffer }>): void {
-    const put = this.stmt('INSERT OR REPLACE INTO index_entries(t, idx, ih, ipk, isk, h, pk, sk, item, size) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
+    const image = this.stmt('INSERT INTO images(item) VALUES (?)');
+    const put = this.stmt('INSERT OR REPLACE INTO index_entries(t, idx, ih, ipk, isk, h, pk, sk, image, size) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
     this.db.transaction(() => {
-      for (const e of entries) put.run(table, e.index, e.ih, e.ipk, e.isk, e.h, e.pk, e.sk, e.json, e.size);
+      for (const e of entries) put.run(table, e.index, e.ih, e.ipk, e.isk, e.h, e.pk, e.sk, image.run(e.json).lastInsertRowid, e.size);
     })();
   }
 
@@ -239,15 +260,16 @@ export class SqliteStore implements Store {
       const cur = this.stmt('SELECT ts, h, pk, sk FROM compaction_cursor WHERE uid = ?').get(table) as
         { ts: number; h: number; pk: Buffer; sk: Buffer } | undefined;
       const rows = (cur
-        ? this.stmt('SELECT h, pk, sk, ts, item IS NULL AS tomb FROM versions WHERE t = ? AND ts < ? AND (ts, h, pk, sk) > (?, ?, ?, ?) ORDER BY ts, h, pk, sk LIMIT ?')
+        ? this.stmt('SELECT h, pk, sk, ts, image IS NULL AS tomb, fresh FROM versions WHERE t = ? AND ts < ? AND (ts, h, pk, sk) > (?, ?, ?, ?) ORDER BY ts, h, pk, sk LIMIT ?')
           .all(table, cutoff, cur.ts, cur.h, cur.pk, cur.sk, limit)
-        : this.stmt('SELECT h, pk, sk, ts, item IS NULL AS tomb FROM versions WHERE t = ? AND ts < ? ORDER BY ts, h, pk, sk LIMIT ?')
-          .all(table, cutoff, limit)) as Array<{ h: number; pk: Buffer; sk: Buffer; ts: number; tomb: number }>;
+        : this.stmt('SELECT h, pk, sk, ts, image IS NULL AS tomb, fresh FROM versions WHERE t = ? AND ts < ? ORDER BY ts, h, pk, sk LIMIT ?')
+          .all(table, cutoff, limit)) as Array<{ h: number; pk: Buffer; sk: Buffer; ts: number; tomb: number; fresh: number }>;
       const older = this.stmt('DELETE FROM versions WHERE t = ? AND h = ? AND pk = ? AND sk = ? AND ts < ?');
       const self = this.stmt('DELETE FROM versions WHERE t = ? AND h = ? AND pk = ? AND sk = ? AND ts = ?');
       let deleted = 0;
       for (const r of rows) {
-        deleted += older.run(table, r.h, r.pk, r.sk, r.ts).changes;
+        // A key's first version has nothing older: no seek (most versions of a table loaded once).
+        if (!r.fresh) deleted += older.run(table, r.h, r.pk, r.sk, r.ts).changes;
         // With everything older gone, a tombstone at the bottom of its key's history reads as "absent"
         // exactly as no row at all does.
         if (r.tomb) deleted += self.run(table, r.h, r.pk, r.sk, r.ts).changes;
@@ -261,7 +283,7 @@ export class SqliteStore implements Store {
   }
 
   versionStats(table: number): VersionStats {
-    return this.stmt('SELECT count(*) AS versions, coalesce(sum(coalesce(length(CAST(item AS BLOB)), 0) + length(pk) + length(sk) + 16), 0) AS bytes FROM versions WHERE t = ?')
+    return this.stmt('SELECT count(*) AS versions, coalesce(sum(coalesce((SELECT length(CAST(item AS BLOB)) FROM images WHERE id = image), 0) + length(pk) + length(sk) + 16), 0) AS bytes FROM versions WHERE t = ?')
       .get(table) as VersionStats;
   }
 
@@ -331,6 +353,21 @@ function pushHashRange(where: string[], args: unknown[], column: string, range: 
   if (!range) return;
   if (afterForward !== true) { where.push(`${column} >= ?`); args.push(range[0]); }
   if (afterForward !== false) { where.push(`${column} < ?`); args.push(range[1]); }
+}
+
+/**
+ * A file written with another storage layout (before `images`, the log held the items itself) would be
+ * misread, not migrated: refuse it with the reason. There has been no release, so there is no migration.
+ */
+function refuseOtherLayout(db: Database.Database, path: string): void {
+  const hasLog = db.prepare("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'versions'").pluck().get() as number;
+  if (!hasLog) return;
+  const hasMeta = db.prepare("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'meta'").pluck().get() as number;
+  const layout = hasMeta ? db.prepare("SELECT value FROM meta WHERE key = 'storage_layout'").pluck().get() as string | undefined : undefined;
+  if (layout === STORAGE_LAYOUT) return;
+  db.close();
+  throw new Error(`${path} was written with storage layout ${layout ?? '1'}; this build reads layout ${STORAGE_LAYOUT} only and does not migrate ` +
+    '(no release has shipped). Start it with an empty data directory, or use the build that wrote this one.');
 }
 
 function refId(r: KeyRef): string {
