@@ -262,8 +262,9 @@ describe('web console (headless Chromium)', { skip }, () => {
     assert.equal(rows[2]![6], '600');
     await b.shot('10-exports-list');
     // Pages of ListExports (here two rows a page), forwards and back.
+    // The list of ten a page stays up until the page of two has loaded: wait for exactly two rows.
     await go('#/dynamodb/exports?size=2');
-    await page.locator('#exports tbody tr').nth(1).waitFor();
+    await page.waitForFunction(`document.querySelectorAll('#exports tbody tr').length === 2`);
     assert.equal(await page.locator('#exports tbody tr').count(), 2);
     await page.click('button:has-text("Next")');
     await page.locator('text=Page 2').waitFor();
