@@ -18,7 +18,8 @@ function tableByArn(svc: DynamoService, rc: RequestContext, arn: unknown): Loade
     throw new AwsError('AccessDeniedException', `User: arn:aws:iam::${rc.account}:root is not authorized to perform this action on resource ${String(arn)}`, 400);
   }
   const t = svc.findTable(rc, m[3]!);
-  if (!t) throw new AwsError('ResourceNotFoundException', `Requested resource not found: ResourcArn: ${String(arn)} not found`, 400);
+  // A table still being filled by a restore is not a taggable resource yet (AWS serves only DescribeTable).
+  if (!t || t.state.RestoreSummary?.RestoreInProgress) throw new AwsError('ResourceNotFoundException', `Requested resource not found: ResourcArn: ${String(arn)} not found`, 400);
   return t;
 }
 

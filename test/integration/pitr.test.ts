@@ -339,6 +339,9 @@ describe('restore', () => {
     const delResult = await client.send(new DeleteTableCommand({ TableName: 'Big-copy' })).then(() => 'ok', (e: Error) => `${e.name}: ${e.message}`);
     const tagResult = await client.send(new UpdateContinuousBackupsCommand({ TableName: 'Big-copy', PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } }))
       .then(() => 'ok', (e: Error) => e.name);
+    const copyArn = 'arn:aws:dynamodb:us-east-1:000000000000:table/Big-copy';
+    const tagging = await client.send(new TagResourceCommand({ ResourceArn: copyArn, Tags: [{ Key: 'k', Value: 'v' }] }))
+      .then(() => 'ok', (e: Error) => `${e.name}: ${e.message}`);
     const again = await client.send(new RestoreTableToPointInTimeCommand({ SourceTableName: 'Big', TargetTableName: 'Big-copy', UseLatestRestorableTime: true }))
       .then(() => 'ok', (e: Error) => e.name);
     const status = (await client.send(new DescribeTableCommand({ TableName: 'Big-copy' }))).Table?.TableStatus;
@@ -347,6 +350,7 @@ describe('restore', () => {
     assert.equal(delResult, 'ResourceInUseException: Attempt to change a resource which is still in use: Table is being created: Big-copy');
     assert.equal(tagResult, 'TableNotFoundException');
     assert.equal(again, 'TableInUseException');
+    assert.equal(tagging, `ResourceNotFoundException: Requested resource not found: ResourcArn: ${copyArn} not found`);
     const during = (await client.send(new DescribeTableCommand({ TableName: 'Big-copy' }))).Table!;
     assert.equal(during.RestoreSummary?.RestoreInProgress, true);
     assert.ok((during.ItemCount ?? 0) < 4000);
@@ -355,7 +359,7 @@ describe('restore', () => {
     await waitActive(client, 'Big-copy');
     assert.equal((await client.send(new DescribeTableCommand({ TableName: 'Big-copy' }))).Table?.ItemCount, 4000);
     assert.equal((await scanAll(client, 'Big-copy', ['pk'])).size, 4000);
-    await client.send(new TagResourceCommand({ ResourceArn: 'arn:aws:dynamodb:us-east-1:000000000000:table/Big-copy', Tags: [{ Key: 'k', Value: 'v' }] }));
+    await client.send(new TagResourceCommand({ ResourceArn: copyArn, Tags: [{ Key: 'k', Value: 'v' }] }));
   });
 });
 
