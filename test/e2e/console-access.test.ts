@@ -91,6 +91,16 @@ describe('console on a non-loopback address', { skip: browserMissing() }, () => 
     const unsigned = await get(`${url}/`, { method: 'POST', headers: { 'x-amz-target': 'DynamoDB_20120810.ListTables', 'content-type': 'application/x-amz-json-1.0' }, body: '{}' });
     assert.equal(unsigned.status, 400);
     assert.match(unsigned.text, /MissingAuthenticationToken/);
+    // So do the other APIs the console calls: S3 (bucket browser, downloads), RDS and /_strata/.
+    const s3List = await get(`${url}/`);
+    assert.equal(s3List.status, 403);
+    assert.match(s3List.text, /<Code>AccessDenied<\/Code>/);
+    const rds = await get(`${url}/`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'Action=DescribeExportTasks&Version=2014-10-31' });
+    assert.equal(rds.status, 403);
+    assert.match(rds.text, /MissingAuthenticationToken/);
+    const progress = await get(`${url}/_strata/exports/progress?ExportArn=x`);
+    assert.equal(progress.status, 400);
+    assert.match(progress.text, /MissingAuthenticationToken/);
   });
 
   test('signing in: a wrong key is refused, the right one shows the account, signing out forgets it', async () => {

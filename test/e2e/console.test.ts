@@ -40,6 +40,15 @@ async function waitStatus(panel: string, status: string, timeout = 30_000): Prom
   await page.locator(`${panel} [data-field="Status"] [data-status="${status}"]`).first().waitFor({ timeout });
 }
 
+/** Waits until the exports list shows exactly n rows (a string waitForFunction would need eval, which the CSP forbids). */
+async function exportRows(n: number, timeout = 10_000): Promise<void> {
+  const deadline = Date.now() + timeout;
+  while ((await page.locator('#exports tbody tr').count()) !== n) {
+    if (Date.now() > deadline) throw new Error(`the exports list did not show ${n} rows`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 async function loadItems(from: number, to: number): Promise<void> {
   const writes: WriteRequest[] = [];
   for (let i = from; i < to; i++) {
@@ -178,7 +187,13 @@ describe('web console (headless Chromium)', { skip }, () => {
       const res = await page.context().request.get(url!);
       assert.equal(res.status(), 200);
       assert.match(res.headers()['content-disposition'] ?? '', /attachment/);
-      lines += gunzipSync(await res.body()).toString('utf8').split('\n').filter(Boolean).length;
+      const body = await res.body();
+      const fileLines = gunzipSync(body).toString('utf8').split('\n').filter(Boolean).length;
+      // The row's item count and size are the file's own.
+      const cells = await page.locator(`#exported-files tr[data-key="${k}"] td`).allInnerTexts();
+      assert.equal(cells[2]!.trim(), String(fileLines));
+      assert.equal(cells[3]!.trim(), body.length < 1024 ? `${body.length} B` : `${(body.length / 1024).toFixed(body.length / 1024 < 10 ? 2 : 1)} KB`);
+      lines += fileLines;
     }
     assert.equal(lines, ITEMS);
     await page.click('#show-all-files');
@@ -264,7 +279,7 @@ describe('web console (headless Chromium)', { skip }, () => {
     // Pages of ListExports (here two rows a page), forwards and back.
     // The list of ten a page stays up until the page of two has loaded: wait for exactly two rows.
     await go('#/dynamodb/exports?size=2');
-    await page.waitForFunction(`document.querySelectorAll('#exports tbody tr').length === 2`);
+    await exportRows(2);
     assert.equal(await page.locator('#exports tbody tr').count(), 2);
     await page.click('button:has-text("Next")');
     await page.locator('text=Page 2').waitFor();
