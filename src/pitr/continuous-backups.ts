@@ -4,6 +4,7 @@ import type { PitrState, TableState } from '../dynamodb/table-state.js';
 import { AwsError, validation } from '../server/errors.js';
 import type { RequestContext } from '../server/request-context.js';
 import { pitrOf } from './pitr-service.js';
+import { booleanMember, integerMember } from '../dynamodb/wire-types.js';
 
 type Input = Record<string, unknown>;
 
@@ -53,13 +54,15 @@ export function updateContinuousBackups(svc: DynamoService, rc: RequestContext, 
   c.tableNameOrArn(input.TableName);
   c.required(input.PointInTimeRecoverySpecification, 'pointInTimeRecoverySpecification');
   const spec = (input.PointInTimeRecoverySpecification ?? {}) as { PointInTimeRecoveryEnabled?: unknown; RecoveryPeriodInDays?: unknown };
+  // Wrong JSON types fail deserialization first: a stray "yes" must not disable PITR (and drop the history).
+  const enabled = booleanMember(spec.PointInTimeRecoveryEnabled);
+  const days = integerMember(spec.RecoveryPeriodInDays);
   if (input.PointInTimeRecoverySpecification) {
-    c.required(spec.PointInTimeRecoveryEnabled, 'pointInTimeRecoverySpecification.pointInTimeRecoveryEnabled');
-    c.range(spec.RecoveryPeriodInDays, 'pointInTimeRecoverySpecification.recoveryPeriodInDays', 1, 35);
+    c.required(enabled, 'pointInTimeRecoverySpecification.pointInTimeRecoveryEnabled');
+    c.range(days, 'pointInTimeRecoverySpecification.recoveryPeriodInDays', 1, 35);
   }
   c.throwIfAny();
-  const enable = spec.PointInTimeRecoveryEnabled === true;
-  const days = spec.RecoveryPeriodInDays as number | undefined;
+  const enable = enabled === true;
   if (!enable && days !== undefined) {
     throw validation('Invalid Request: Cannot specify RecoveryPeriodInDays when disabling point-in-time recovery.');
   }

@@ -12,6 +12,7 @@ import type { RequestContext } from '../server/request-context.js';
 import type { ItemWrite } from '../storage/store.js';
 import { tableNotFound } from './continuous-backups.js';
 import { pitrOf, type PitrService } from './pitr-service.js';
+import { booleanMember } from '../dynamodb/wire-types.js';
 
 type Input = Record<string, unknown>;
 
@@ -122,7 +123,7 @@ export function restoreTableToPointInTime(svc: DynamoService, rc: RequestContext
   const sse = input.SSESpecificationOverride as SseSpec | undefined;
   if (sse?.KMSMasterKeyId === '') c.fail('', 'sSESpecificationOverride.kMSMasterKeyId', 'Member must have length greater than or equal to 1');
   c.throwIfAny();
-  const useLatest = input.UseLatestRestorableTime === true;
+  const useLatest = booleanMember(input.UseLatestRestorableTime) === true;
   const at = input.RestoreDateTime;
   if (at === undefined && !useLatest) {
     throw validation('Invalid Request: Either one of RestoreDateTime or UseLatestRestorableTime must be specified, but not both');

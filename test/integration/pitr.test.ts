@@ -181,6 +181,20 @@ describe('continuous backups', () => {
       'ValidationException', /^1 validation error detected: Value 'bad name!' at 'targetTableName' failed to satisfy constraint: Member must satisfy regular expression pattern/);
 
     await enable('Valid');
+    // Wrong JSON types fail deserialization and change nothing (a stray "yes" must not disable PITR).
+    await expectError(client.send(spec({ PointInTimeRecoveryEnabled: 'yes' })), 'SerializationException', "'YES' can not be converted to an Boolean");
+    await expectError(client.send(spec({ PointInTimeRecoveryEnabled: 1 })), 'SerializationException', 'class java.lang.Short can not be converted to an Boolean');
+    await expectError(client.send(spec({ PointInTimeRecoveryEnabled: true, RecoveryPeriodInDays: 'abc' })), 'SerializationException',
+      'class java.lang.String can not be converted to an Integer');
+    await expectError(client.send(spec({ PointInTimeRecoveryEnabled: true, RecoveryPeriodInDays: [7] })), 'SerializationException', 'Start of list found where not expected');
+    await expectError(r({ SourceTableName: 'Valid', UseLatestRestorableTime: 'true' }), 'SerializationException', "'TRUE' can not be converted to an Boolean");
+    const unchanged = await pitrDescription('Valid');
+    assert.equal(unchanged.PointInTimeRecoveryStatus, 'ENABLED');
+    assert.equal(unchanged.RecoveryPeriodInDays, 35);
+    // A fraction is truncated, as AWS's deserializer does.
+    await client.send(spec({ PointInTimeRecoveryEnabled: true, RecoveryPeriodInDays: 34.5 }));
+    assert.equal((await pitrDescription('Valid')).RecoveryPeriodInDays, 34);
+    await client.send(spec({ PointInTimeRecoveryEnabled: true, RecoveryPeriodInDays: 35 }));
     const w = await pitrDescription('Valid');
     const early = new Date((w.EarliestRestorableDateTime as Date).getTime() - 3_600_000);
     const iso = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
