@@ -272,22 +272,31 @@ export class Restorer {
       },
     };
     this.active.set(uid, entry);
-    const next = (): void => {
-      if (PAGE_DELAY_MS > 0) {
-        const timer = setTimeout(run, PAGE_DELAY_MS);
+    const next = (delayMs = PAGE_DELAY_MS): void => {
+      if (delayMs > 0) {
+        const timer = setTimeout(run, delayMs);
         entry.cancel = () => clearTimeout(timer);
       } else {
         const immediate = setImmediate(run);
         entry.cancel = () => clearImmediate(immediate);
       }
     };
+    let failures = 0;
     const run = (): void => {
       entry.cancel = undefined;
       let more = false;
       try {
         more = this.step(uid);
+        failures = 0;
       } catch (e) {
-        console.error(`restore into table ${t.state.TableName} failed a step (it resumes on restart):`, e);
+        // A failed page (a busy or full disk, say) is retried with backoff, the history it reads still pinned:
+        // letting go would leave the table CREATING while retention may discard what it has yet to copy.
+        failures++;
+        const delay = Math.min(30_000, 100 * 2 ** Math.min(failures, 9));
+        console.error(`restore into table ${t.state.TableName} failed a step (attempt ${failures}; retrying in ${delay} ms):`, e);
+        if (!this.stopped) next(delay);
+        else this.finish(uid);
+        return;
       }
       if (more && !this.stopped) next();
       else this.finish(uid);
