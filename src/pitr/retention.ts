@@ -86,7 +86,11 @@ export class Retention {
   /** One chunk for every table; `more` when some table has more to examine. */
   step(): RetentionTotals & { more: boolean } {
     const store = this.pitr.svc.store;
-    const now = this.pitr.svc.clock.nowMicros();
+    // Fenced: a commit after this step is strictly newer than its cutoffs even if the wall clock steps
+    // back, so nothing is ever written below a point compaction has already passed.
+    const clock = this.pitr.svc.clock;
+    const now = clock.nowMicros();
+    clock.observe(now);
     const totals = { examined: 0, deleted: 0, more: false };
     for (const stored of store.allTables()) {
       const state = JSON.parse(stored.state) as TableState;

@@ -378,6 +378,19 @@ describe('restore', () => {
 });
 
 describe('time travel', () => {
+  test('--time-travel false refuses to move the clock (and says why), other admin calls still work', async () => {
+    const s = await startStrataProcess(['--in-memory', '--time-travel', 'false']);
+    try {
+      const before1 = await nowMs(s.url);
+      const refused = await adminRaw(s.url, 'POST', '/_strata/clock/advance', { seconds: 60 });
+      assert.equal(refused.status, 403);
+      assert.equal(refused.body.message, 'Time travel is disabled on this server (--time-travel false)');
+      assert.ok((await nowMs(s.url)) < before1 + 60_000);
+    } finally {
+      await s.stop();
+    }
+  });
+
   test('the admin API is signed: unsigned and badly signed requests are refused', async () => {
     const unsigned = await fetch(`${strata.url}/_strata/clock`);
     assert.equal(unsigned.status, 400);
