@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { IonTypes, load, loadAll, type dom } from 'ion-js';
 import type { AttributeValue, Item } from '../../src/dynamodb/types.js';
 import { normalizeNumber } from '../../src/dynamodb/values.js';
+import { ionStructFromJson } from '../../src/export/format/ion-from-json.js';
 import {
   base32Lower, checkRecord, dataFileKey, dataFileName, DataFileWriter, dynamoNumberOfDecimal, exportKeys, fullIonLine,
   fullJsonLine, fullJsonLineFromItem, ionItemTextViaIonJs, fullManifestSummary, GZIP_HEADER, incrementalIonLine, incrementalJsonLine,
@@ -408,6 +409,31 @@ describe('Amazon Ion lines', () => {
       }),
       { numRuns: 1000 },
     );
+  });
+
+  it('lines straight from the stored JSON text are those of the parsed item, and the fast path is taken', () => {
+    let fast = 0;
+    fc.assert(
+      fc.property(item, (it) => {
+        const text = JSON.stringify(it);
+        const direct = ionStructFromJson(text);
+        if (direct !== undefined) {
+          fast++;
+          assert.equal(direct, ionItemText(JSON.parse(text) as Item));
+        }
+        assert.equal(fullIonLine(text), fullIonLine(JSON.parse(text) as Item));
+      }),
+      { numRuns: 2000 },
+    );
+    assert.ok(fast > 200, `fast path taken ${fast} times in 2000`);
+    // Plain items take it; escapes, C1 controls and integer-like names (JSON.parse reorders those) do not.
+    const plain: Item = { pk: { S: 'item#1' }, n: { N: '-12.50' }, m: { M: { l: { L: [{ BOOL: true }, { NULL: true }] }, b: { B: 'AQI=' } } }, ss: { SS: ['a', 'é'] }, bs: { BS: ['AA=='] }, ns: { NS: ['1', '2E3'] } };
+    assert.equal(ionStructFromJson(JSON.stringify(plain)), ionItemText(plain));
+    for (const odd of [{ s: { S: 'a"b' } } as Item, { s: { S: 'tab\there' } }, { s: { S: '\x85' } }, { 7: { S: 'x' }, a: { S: 'y' } }]) {
+      assert.equal(ionStructFromJson(JSON.stringify(odd)), undefined, JSON.stringify(odd));
+      assert.equal(fullIonLine(JSON.stringify(odd)), fullIonLine(odd as Item));
+    }
+    assert.equal(ionStructFromJson('{"a": {"S":"x"}}'), undefined, 'whitespace leaves the fast path');
   });
 
   it('names a reader would take for symbol ids are quoted and read back', () => {

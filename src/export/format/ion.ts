@@ -18,6 +18,7 @@
 import { Decimal, IonTypes, makeReader, makeTextWriter, type Reader, type Writer } from 'ion-js';
 import type { AttributeValue, Item } from '../../dynamodb/types.js';
 import { incrementalRecordParts, type ExportViewType, type IncrementalChange } from './ddb-json.js';
+import { ionStructFromJson } from './ion-from-json.js';
 
 export const ION_VERSION_MARKER = '$ion_1_0';
 
@@ -174,8 +175,8 @@ export function ionItemText(item: Item): string {
 
 /** Full-export line `$ion_1_0 {Item:{...}}\n`; takes an item or its stored wire-JSON text. */
 export function fullIonLine(item: Item | string): string {
-  const it = typeof item === 'string' ? (JSON.parse(item) as Item) : item;
-  return `${ION_VERSION_MARKER} {Item:${structText(it)}}\n`;
+  const text = typeof item === 'string' ? (ionStructFromJson(item) ?? structText(JSON.parse(item) as Item)) : structText(item);
+  return `${ION_VERSION_MARKER} {Item:${text}}\n`;
 }
 
 /**
