@@ -10,6 +10,7 @@ import {
 } from './expressions/index.js';
 import { indexChanges } from './indexes.js';
 import { keyOf, refOf, validateItemKey, validateKey } from './keys.js';
+import { applyAttributeUpdates, attributeUpdatesPlan, checkLegacyShapes, expectedCondition, rejectMixedParameters } from './legacy.js';
 import { normalizeItemValues as normalizeItem } from './values.js';
 import type { DynamoService, LoadedTable } from './service.js';
 import { tableKeyShape, type TableState } from './table-state.js';
@@ -22,6 +23,7 @@ type Input = Record<string, unknown>;
 
 export function commonChecks(c: ConstraintChecker, input: Input): void {
   c.tableNameOrArn(input.TableName);
+  checkLegacyShapes(c, input);
   c.oneOf(input.ReturnConsumedCapacity, 'returnConsumedCapacity', ['INDEXES', 'TOTAL', 'NONE']);
   c.oneOf(input.ReturnItemCollectionMetrics, 'returnItemCollectionMetrics', ['SIZE', 'NONE']);
   c.oneOf(input.ReturnValues, 'returnValues', ['NONE', 'ALL_OLD', 'UPDATED_OLD', 'ALL_NEW', 'UPDATED_NEW']);
@@ -36,6 +38,12 @@ export function conditionFailed(old: Item | undefined, returnOld: unknown, messa
   const extra: Record<string, unknown> = {};
   if (returnOld === 'ALL_OLD' && old) extra.Item = old;
   return new AwsError('ConditionalCheckFailedException', message, 400, extra);
+}
+
+/** A legacy Expected map (already translated) as the same kind of predicate. */
+function expectedPredicate(input: Input): ((item: Item | undefined) => boolean) | undefined {
+  const cond = expectedCondition(input);
+  return cond && ((item) => evaluateCondition(cond, item));
 }
 
 /** Parses ConditionExpression (if any) into a predicate over the current image. */
@@ -93,13 +101,15 @@ function checkPutOrDelete(input: Input, required: 'item' | 'key'): ((item: Item 
   commonChecks(c, input);
   c.required(required === 'item' ? input.Item : input.Key, required);
   c.throwIfAny();
+  rejectMixedParameters(input, ['ConditionExpression'], ['Expected', 'ConditionalOperator']);
   if (input.ReturnValues !== undefined && input.ReturnValues !== 'NONE' && input.ReturnValues !== 'ALL_OLD') {
     throw validation('ReturnValues can only be ALL_OLD or NONE');
   }
+  const expected = expectedPredicate(input);
   const ctx = expressionContext(input);
   const condition = conditionOf(input, ctx);
   assertAllUsed(ctx);
-  return condition;
+  return condition ?? expected;
 }
 
 /** The response of a single-item write: Attributes (ALL_OLD) and ConsumedCapacity when asked for. */
@@ -190,9 +200,12 @@ export function updateItem(svc: DynamoService, rc: RequestContext, input: Input)
   commonChecks(c, input);
   c.required(input.Key, 'key');
   c.throwIfAny();
+  rejectMixedParameters(input, ['UpdateExpression', 'ConditionExpression'], ['AttributeUpdates', 'Expected', 'ConditionalOperator']);
+  const legacyPlan = attributeUpdatesPlan(input.AttributeUpdates);
+  const expected = expectedPredicate(input);
   const ctx = expressionContext(input);
-  const plan = typeof input.UpdateExpression === 'string' ? parseUpdate(input.UpdateExpression, ctx) : undefined;
-  const condition = conditionOf(input, ctx);
+  const plan = typeof input.UpdateExpression === 'string' ? parseUpdate(input.UpdateExpression, ctx) : legacyPlan;
+  const condition = conditionOf(input, ctx) ?? expected;
   assertAllUsed(ctx);
   const t = svc.requireTable(rc, input.TableName as string);
   const shape = tableKeyShape(t.state);
@@ -205,7 +218,7 @@ export function updateItem(svc: DynamoService, rc: RequestContext, input: Input)
     const old = parsedItem(cur);
     if (condition && !condition(old)) throw conditionFailed(old, input.ReturnValuesOnConditionCheckFailure);
     const base = old ?? key;
-    const updated = plan ? applyUpdate(plan, base, keyNames) : base;
+    const updated = !plan ? base : plan === legacyPlan ? applyAttributeUpdates(plan, base, keyNames) : applyUpdate(plan, base, keyNames);
     const next = prepareItem(t.state, updated, 'Item size to update has exceeded the maximum allowed size');
     return { writes: [itemWrite(t, key, old, next)], result: { old, next: next.item, oldSize: cur?.size ?? 0, newSize: next.size } };
   });
