@@ -8,7 +8,7 @@ import {
   applyProjection, applyUpdate, assertAllUsed, checkUpdateKeys, evaluateCondition, newContext, parseCondition, parseProjection, parseUpdate, projectUpdated,
   type ExpressionContext,
 } from './expressions/index.js';
-import { indexChanges } from './indexes.js';
+import { indexChanges, indexWriteUnits } from './indexes.js';
 import { keyOf, refOf, validateItemKey, validateKey } from './keys.js';
 import { applyAttributeUpdates, attributeUpdatesPlan, checkLegacyShapes, expectedCondition, rejectMixedParameters } from './legacy.js';
 import { normalizeItemValues as normalizeItem } from './values.js';
@@ -112,11 +112,17 @@ function checkPutOrDelete(input: Input, required: 'item' | 'key'): ((item: Item 
   return condition ?? expected;
 }
 
+/** ConsumedCapacity of a single-item write (table and indexes), or undefined when not asked for. */
+function writeCapacity(t: LoadedTable, mode: unknown, old: Item | undefined, next: Item | undefined, oldSize: number, newSize: number): Record<string, unknown> | undefined {
+  if (mode !== 'TOTAL' && mode !== 'INDEXES') return undefined;
+  return consumed(t.state, mode, writeUnits(oldSize, newSize), 'write', indexWriteUnits(t.state, old, next));
+}
+
 /** The response of a single-item write: Attributes (ALL_OLD) and ConsumedCapacity when asked for. */
-function writeResponse(t: LoadedTable, input: Input, old: Item | undefined, oldSize: number, newSize: number): Record<string, unknown> {
+function writeResponse(t: LoadedTable, input: Input, old: Item | undefined, next: Item | undefined, oldSize: number, newSize: number): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   if (input.ReturnValues === 'ALL_OLD' && old) out.Attributes = old;
-  const cc = consumed(t.state, input.ReturnConsumedCapacity, writeUnits(oldSize, newSize), 'write');
+  const cc = writeCapacity(t, input.ReturnConsumedCapacity, old, next, oldSize, newSize);
   if (cc) out.ConsumedCapacity = cc;
   return out;
 }
@@ -133,7 +139,7 @@ export function putItem(svc: DynamoService, rc: RequestContext, input: Input): u
     if (condition && !condition(old)) throw conditionFailed(old, input.ReturnValuesOnConditionCheckFailure);
     return { writes: [itemWrite(t, key, old, next)], result: { old, oldSize: cur?.size ?? 0 } };
   });
-  return writeResponse(t, input, result.old, result.oldSize, next.size);
+  return writeResponse(t, input, result.old, next.item, result.oldSize, next.size);
 }
 
 export function getItem(svc: DynamoService, rc: RequestContext, input: Input): unknown {
@@ -192,7 +198,7 @@ export function deleteItem(svc: DynamoService, rc: RequestContext, input: Input)
     if (condition && !condition(old)) throw conditionFailed(old, input.ReturnValuesOnConditionCheckFailure);
     return { writes: old ? [itemWrite(t, key, old, undefined)] : [], result: { old, oldSize: cur?.size ?? 0 } };
   });
-  return writeResponse(t, input, result.old, result.oldSize, 0);
+  return writeResponse(t, input, result.old, undefined, result.oldSize, 0);
 }
 
 export function updateItem(svc: DynamoService, rc: RequestContext, input: Input): unknown {
@@ -233,7 +239,7 @@ export function updateItem(svc: DynamoService, rc: RequestContext, input: Input)
     const a = projectUpdated(plan, result.next);
     if (Object.keys(a).length) out.Attributes = a;
   }
-  const cc = consumed(t.state, input.ReturnConsumedCapacity, writeUnits(result.oldSize, result.newSize), 'write');
+  const cc = writeCapacity(t, input.ReturnConsumedCapacity, result.old, result.next, result.oldSize, result.newSize);
   if (cc) out.ConsumedCapacity = cc;
   return out;
 }

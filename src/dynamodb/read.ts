@@ -102,7 +102,11 @@ function respond(svc: DynamoService, plan: ReadPlan, input: Input, rows: Row[], 
   const lek = truncated && last ? last.lastKey() : undefined;
   let bytes = 0;
   for (const r of rows) bytes += r.size;
-  const cc = consumed(plan.table.state, input.ReturnConsumedCapacity, readUnits(bytes, input.ConsistentRead === true), 'read');
+  const units = readUnits(bytes, input.ConsistentRead === true);
+  // An index read is charged to the index; the table only for what an LSI read fetched from it.
+  const cc = plan.index
+    ? consumed(plan.table.state, input.ReturnConsumedCapacity, plan.fetchFromTable ? units : 0, 'read', { [plan.index.name]: units })
+    : consumed(plan.table.state, input.ReturnConsumedCapacity, units, 'read');
   const resolve = (r: Row): string => r.json;
   if (!plan.filter && !plan.projection && !plan.countOnly && !cc) {
     let text = '{"Items":[';

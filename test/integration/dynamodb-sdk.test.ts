@@ -463,6 +463,36 @@ describe('limits, capacity and table changes', () => {
     assert.equal(none.ConsumedCapacity, undefined);
   });
 
+  test('ReturnConsumedCapacity counts index writes and charges index reads to the index', async () => {
+    await client.send(new CreateTableCommand({
+      TableName: 'capacity_gsi', KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }, { AttributeName: 'a', AttributeType: 'S' }],
+      GlobalSecondaryIndexes: [{ IndexName: 'by_a', KeySchema: [{ AttributeName: 'a', KeyType: 'HASH' }], Projection: { ProjectionType: 'KEYS_ONLY' } }],
+      BillingMode: 'PAY_PER_REQUEST',
+    }));
+    const w = (n: number, index?: number) => ({
+      TableName: 'capacity_gsi', CapacityUnits: n + (index ?? 0), WriteCapacityUnits: n + (index ?? 0), Table: { CapacityUnits: n, WriteCapacityUnits: n },
+      ...(index ? { GlobalSecondaryIndexes: { by_a: { CapacityUnits: index, WriteCapacityUnits: index } } } : {}),
+    });
+    const put = (item: Record<string, AttributeValue>) => client.send(new PutItemCommand({ TableName: 'capacity_gsi', Item: item, ReturnConsumedCapacity: 'INDEXES' }));
+    assert.deepEqual((await put({ pk: { S: '1' }, a: { S: 'x' } })).ConsumedCapacity, w(1, 1), 'a new index entry: one write');
+    assert.deepEqual((await put({ pk: { S: '1' }, a: { S: 'x' }, other: { S: 'o' } })).ConsumedCapacity, w(1), 'KEYS_ONLY entry unchanged: no index write');
+    const moved = await client.send(new UpdateItemCommand({
+      TableName: 'capacity_gsi', Key: { pk: { S: '1' } }, UpdateExpression: 'SET a = :b', ExpressionAttributeValues: { ':b': { S: 'y' } }, ReturnConsumedCapacity: 'INDEXES',
+    }));
+    assert.deepEqual(moved.ConsumedCapacity, w(1, 2), 'a moved index key: delete and put');
+    const total = await client.send(new DeleteItemCommand({ TableName: 'capacity_gsi', Key: { pk: { S: '1' } }, ReturnConsumedCapacity: 'TOTAL' }));
+    assert.deepEqual(total.ConsumedCapacity, { TableName: 'capacity_gsi', CapacityUnits: 2, WriteCapacityUnits: 2 }, 'TOTAL includes the index');
+    await put({ pk: { S: '2' }, a: { S: 'z' } });
+    const q = await client.send(new QueryCommand({
+      TableName: 'capacity_gsi', IndexName: 'by_a', KeyConditionExpression: 'a = :z', ExpressionAttributeValues: { ':z': { S: 'z' } }, ReturnConsumedCapacity: 'INDEXES',
+    }));
+    assert.deepEqual(q.ConsumedCapacity, {
+      TableName: 'capacity_gsi', CapacityUnits: 0.5, ReadCapacityUnits: 0.5, Table: { CapacityUnits: 0, ReadCapacityUnits: 0 },
+      GlobalSecondaryIndexes: { by_a: { CapacityUnits: 0.5, ReadCapacityUnits: 0.5 } },
+    });
+  });
+
   test('a Query or Scan page stops at 1 MB', async () => {
     await client.send(new CreateTableCommand({
       TableName: 'megabyte', KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }, { AttributeName: 'sk', KeyType: 'RANGE' }],
