@@ -5,7 +5,7 @@ import { encodeKeyValue, partitionHash } from '../storage/key-codec.js';
 import type { IndexItem, KeyBound, StoredItem } from '../storage/store.js';
 import { consumed, readUnits } from './capacity.js';
 import { ConstraintChecker } from './constraints.js';
-import { assertAllUsed, evaluateCondition, parseCondition, parseKeyCondition, type Condition, type ExpressionContext, type KeyCondition } from './expressions/index.js';
+import { assertAllUsed, evaluateCondition, parseCondition, parseKeyCondition, type Condition, type ExpressionContext, type KeyCondition, type Operand } from './expressions/index.js';
 import { expressionContext, projectionOf } from './items.js';
 import { checkKeyConditions, checkLegacyShapes, checkQueryFilterKeys, filterCondition, keyConditionsOf, rejectMixedParameters } from './legacy.js';
 import { positionOf, refOf, validateKey, wireIndexKey, wireKey } from './keys.js';
@@ -81,6 +81,8 @@ function planRead(
   let filter: ReadPlan['filter'];
   if (typeof input.FilterExpression === 'string') {
     const cond = parseCondition(input.FilterExpression, ctx, 'FilterExpression');
+    // A Query (the one caller with key conditions) may not filter on the keys it queries.
+    if (parseKeys) checkFilterKeys(cond, index ? index.shape : tableShape);
     filter = (item) => evaluateCondition(cond, item);
   } else if (legacyFilter) {
     filter = (item) => evaluateCondition(legacyFilter, item);
@@ -88,6 +90,30 @@ function planRead(
   const projection = projectionOf(input, ctx);
   if (index && !index.global && !index.projectionAll && (projection || filter)) fetchFromTable = true;
   return { table, tableShape, index, filter, projection, countOnly: input.Select === 'COUNT', fetchFromTable };
+}
+
+/** The top-level attributes a condition reads. */
+function conditionHeads(c: Condition, out: Set<string>): Set<string> {
+  const operand = (o: Operand): void => {
+    if (o.kind === 'path') out.add(o.path[0]);
+    else if (o.kind === 'size') operand(o.operand);
+  };
+  switch (c.kind) {
+    case 'and': case 'or': conditionHeads(c.left, out); conditionHeads(c.right, out); break;
+    case 'not': conditionHeads(c.operand, out); break;
+    case 'compare': operand(c.left); operand(c.right); break;
+    case 'between': operand(c.operand); operand(c.low); operand(c.high); break;
+    case 'in': operand(c.operand); c.list.forEach(operand); break;
+    case 'function': c.args.forEach(operand); break;
+  }
+  return out;
+}
+
+function checkFilterKeys(cond: Condition, shape: KeyShape): void {
+  const heads = conditionHeads(cond, new Set());
+  for (const k of [shape.hash, shape.range]) {
+    if (k && heads.has(k.name)) throw validation(`Filter Expression can only contain non-primary key attributes: Primary key attribute: ${k.name}`);
+  }
 }
 
 interface Row {

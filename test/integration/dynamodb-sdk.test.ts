@@ -608,3 +608,24 @@ describe('limits, capacity and table changes', () => {
     assert.equal(all.LastEvaluatedTableName, undefined);
   });
 });
+
+describe('query filters', () => {
+  test('a Query FilterExpression may not name a key attribute of the table or index queried', async () => {
+    const query = (FilterExpression: string, IndexName?: string) => client.send(new QueryCommand({
+      TableName: 'events', IndexName, KeyConditionExpression: IndexName ? 'kind = :k' : '#u = :u', FilterExpression,
+      ExpressionAttributeNames: IndexName ? undefined : { '#u': 'user' },
+      ExpressionAttributeValues: IndexName ? { ':k': { S: 'view' }, ':v': { N: '0' } } : { ':u': { S: 'u0' }, ':v': { N: '0' } },
+    }));
+    await expectError(query('ts > :v'), 'ValidationException', 'Filter Expression can only contain non-primary key attributes: Primary key attribute: ts');
+    await expectError(query('size(ts) > :v'), 'ValidationException', 'Filter Expression can only contain non-primary key attributes: Primary key attribute: ts');
+    await expectError(query('ts > :v', 'by_kind'), 'ValidationException', 'Filter Expression can only contain non-primary key attributes: Primary key attribute: ts');
+    // On the index, the table's hash key is an ordinary attribute.
+    const ok = await client.send(new QueryCommand({
+      TableName: 'events', IndexName: 'by_kind', KeyConditionExpression: 'kind = :k', FilterExpression: '#u = :u',
+      ExpressionAttributeNames: { '#u': 'user' }, ExpressionAttributeValues: { ':k': { S: 'view' }, ':u': { S: 'u0' } },
+    }));
+    assert.ok(ok.Count! > 0 && ok.Items!.every((i) => i.user!.S === 'u0'));
+    // Scan has no such rule.
+    assert.ok((await client.send(new ScanCommand({ TableName: 'events', FilterExpression: 'ts > :v', ExpressionAttributeValues: { ':v': { N: '0' } } }))).Count! > 0);
+  });
+});
