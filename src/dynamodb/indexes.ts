@@ -1,3 +1,4 @@
+import { validation } from '../server/errors.js';
 import type { IndexEntry, IndexKey } from '../storage/store.js';
 import { writeUnits } from './capacity.js';
 import { itemSize, valuesEqual } from './values.js';
@@ -28,6 +29,28 @@ export function indexPlans(state: TableState): IndexPlan[] {
     plans.set(state, p);
   }
   return p;
+}
+
+/**
+ * A written item's secondary-index key attributes, when present, must have the index's key type and not
+ * be empty (an item without them is simply not in the index). AWS's messages.
+ */
+export function validateIndexKeys(state: TableState, item: Item): void {
+  const plansList = indexPlans(state);
+  for (const plan of plansList) {
+    for (const k of [plan.shape.hash, plan.shape.range]) {
+      const v = k && item[k.name];
+      if (!k || !v) continue;
+      const actual = Object.keys(v)[0];
+      if (actual !== k.type) {
+        throw validation(`One or more parameter values were invalid: Type mismatch for Index Key ${k.name} Expected: ${k.type} Actual: ${actual} IndexName: ${plan.name}`);
+      }
+      const text = (v as Record<string, unknown>)[k.type];
+      if (k.type !== 'N' && text === '') {
+        throw validation(`One or more parameter values are not valid. A value specified for a secondary index key is not supported. The AttributeValue for a key attribute cannot contain an empty ${k.type === 'S' ? 'string' : 'binary'} value. IndexName: ${plan.name}, IndexKey: ${k.name}`);
+      }
+    }
+  }
 }
 
 /** The item as an index stores it: its projection. */

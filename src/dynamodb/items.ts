@@ -8,7 +8,7 @@ import {
   applyProjection, applyUpdate, assertAllUsed, checkUpdateKeys, evaluateCondition, newContext, parseCondition, parseProjection, parseUpdate, projectUpdated,
   type ExpressionContext,
 } from './expressions/index.js';
-import { indexChanges, indexWriteUnits } from './indexes.js';
+import { indexChanges, indexWriteUnits, validateIndexKeys } from './indexes.js';
 import { keyOf, refOf, validateItemKey, validateKey } from './keys.js';
 import { applyAttributeUpdates, attributeUpdatesPlan, checkLegacyShapes, expectedCondition, rejectMixedParameters } from './legacy.js';
 import { normalizeItemValues as normalizeItem } from './values.js';
@@ -79,6 +79,7 @@ export function prepareItem(table: TableState, raw: unknown, tooLarge = 'Item si
     size = itemSize(item);
   }
   if (size > MAX_ITEM_SIZE) throw validation(tooLarge);
+  validateIndexKeys(table, item);
   return { item, size };
 }
 

@@ -629,3 +629,32 @@ describe('query filters', () => {
     assert.ok((await client.send(new ScanCommand({ TableName: 'events', FilterExpression: 'ts > :v', ExpressionAttributeValues: { ':v': { N: '0' } } }))).Count! > 0);
   });
 });
+
+describe('secondary index keys in written items', () => {
+  test('a wrong type or an empty value for an index key is refused, by every write path', async () => {
+    await client.send(new CreateTableCommand({
+      TableName: 'idx_keys', KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }, { AttributeName: 'sk', KeyType: 'RANGE' }],
+      AttributeDefinitions: [
+        { AttributeName: 'pk', AttributeType: 'S' }, { AttributeName: 'sk', AttributeType: 'S' },
+        { AttributeName: 'g', AttributeType: 'S' }, { AttributeName: 'l', AttributeType: 'B' },
+      ],
+      GlobalSecondaryIndexes: [{ IndexName: 'by_g', KeySchema: [{ AttributeName: 'g', KeyType: 'HASH' }], Projection: { ProjectionType: 'ALL' } }],
+      LocalSecondaryIndexes: [{ IndexName: 'by_l', KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }, { AttributeName: 'l', KeyType: 'RANGE' }], Projection: { ProjectionType: 'ALL' } }],
+      BillingMode: 'PAY_PER_REQUEST',
+    }));
+    const key = { pk: { S: 'a' }, sk: { S: 'b' } };
+    const wrongType = 'One or more parameter values were invalid: Type mismatch for Index Key g Expected: S Actual: N IndexName: by_g';
+    const emptyS = 'One or more parameter values are not valid. A value specified for a secondary index key is not supported. The AttributeValue for a key attribute cannot contain an empty string value. IndexName: by_g, IndexKey: g';
+    const emptyB = 'One or more parameter values are not valid. A value specified for a secondary index key is not supported. The AttributeValue for a key attribute cannot contain an empty binary value. IndexName: by_l, IndexKey: l';
+    await expectError(client.send(new PutItemCommand({ TableName: 'idx_keys', Item: { ...key, g: { N: '1' } } })), 'ValidationException', wrongType);
+    await expectError(client.send(new PutItemCommand({ TableName: 'idx_keys', Item: { ...key, g: { S: '' } } })), 'ValidationException', emptyS);
+    await expectError(client.send(new PutItemCommand({ TableName: 'idx_keys', Item: { ...key, l: { B: new Uint8Array(0) } } })), 'ValidationException', emptyB);
+    await expectError(client.send(new UpdateItemCommand({ TableName: 'idx_keys', Key: key, UpdateExpression: 'SET g = :n', ExpressionAttributeValues: { ':n': { N: '1' } } })),
+      'ValidationException', wrongType);
+    await expectError(client.send(new BatchWriteItemCommand({ RequestItems: { idx_keys: [{ PutRequest: { Item: { ...key, g: { S: '' } } } }] } })), 'ValidationException', emptyS);
+    assert.equal((await client.send(new ScanCommand({ TableName: 'idx_keys' }))).Count, 0, 'nothing was written');
+    // Without the attributes the item is written and simply not indexed; a non-key attribute may be empty.
+    await client.send(new PutItemCommand({ TableName: 'idx_keys', Item: { ...key, note: { S: '' } } }));
+    assert.equal((await client.send(new ScanCommand({ TableName: 'idx_keys', IndexName: 'by_g' }))).Count, 0);
+  });
+});
