@@ -29,20 +29,24 @@ export class Authenticator {
   }
 
   /**
-   * `service`, when given, is the only signing name accepted (DynamoDB checks it; the admin API takes any).
-   * The checks run in AWS's order: signing time, credential scope, key, signature.
+   * `service`, when given, is the only signing name accepted, and the checks run in DynamoDB's order:
+   * signing time, credential scope, key, signature. Without it (S3, RDS, the admin API, which take any
+   * name here) the key is looked at before the time, as before.
    */
   authenticate(req: SignedRequest, service?: string): Principal {
     const info = parseSignature(req);
-    checkSkew(info, this.nowMs());
-    if (service !== undefined && info.service !== service) {
-      // AWS's wording, trailing space included (its scope messages are joined into one).
-      throw new AwsError('InvalidSignatureException', `Credential should be scoped to correct service: '${service}'. `, 400);
+    if (service !== undefined) {
+      checkSkew(info, this.nowMs());
+      if (info.service !== service) {
+        // AWS's wording, trailing space included (its scope messages are joined into one).
+        throw new AwsError('InvalidSignatureException', `Credential should be scoped to correct service: '${service}'. `, 400);
+      }
     }
     const known = this.byKey.get(info.accessKeyId);
     if (!known && !this.permissive) {
       throw new AwsError('UnrecognizedClientException', 'The security token included in the request is invalid.', 400);
     }
+    if (service === undefined) checkSkew(info, this.nowMs());
     if (known && !signatureMatches(req, info, known.secretAccessKey)) {
       throw new AwsError(
         'InvalidSignatureException',
