@@ -130,6 +130,12 @@ describe('SigV4 in strict mode', () => {
     assert.equal(ok.status, 200, await ok.clone().text());
   });
 
+  test('time and scope are checked before the key, in AWS order', async () => {
+    await expectWrongService(await signedFor(strata.url, 's3', 'mallory', 'x'));
+    await expectAuthError(client(strata.url, 'mallory', 'x', 'us-east-1', { systemClockOffset: -20 * 60 * 1000 }).send(new ListTablesCommand({})),
+      'InvalidSignatureException', /^Signature expired: /);
+  });
+
   test('accounts and regions never see each other', async () => {
     const alice = client(strata.url, 'alice', 'alice-secret');
     const bob = client(strata.url, 'bob', 'bob-secret');
