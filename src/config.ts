@@ -100,13 +100,13 @@ export function resolveConfig(flags: OptionValues, env: NodeJS.ProcessEnv = proc
     s3Region: get('s3-region'),
     s3AccessKeyId: get('s3-access-key-id'),
     s3SecretAccessKey: get('s3-secret-access-key'),
-    maxConcurrentExports: positive(get('max-concurrent-exports'), 'max-concurrent-exports'),
+    maxConcurrentExports: whole(get('max-concurrent-exports'), 'max-concurrent-exports'),
     exportSegmentBytes: Math.round(positive(get('export-segment-mb'), 'export-segment-mb') * 1024 * 1024),
     incrementalMinPeriodSeconds: positive(get('incremental-min-period'), 'incremental-min-period', true),
     rdsSources: rdsSources(get('rds-instance'), get('rds-cluster'), get('rds-config'), get('rds-embedded')),
     rdsPartitionBytes: Math.round(positive(get('rds-partition-mb'), 'rds-partition-mb') * 1024 * 1024),
-    rdsReaders: Math.max(1, Math.floor(positive(get('rds-readers'), 'rds-readers'))),
-    rdsMaxRunningExports: Math.max(1, Math.floor(positive(get('rds-max-running-exports'), 'rds-max-running-exports'))),
+    rdsReaders: whole(get('rds-readers'), 'rds-readers'),
+    rdsMaxRunningExports: whole(get('rds-max-running-exports'), 'rds-max-running-exports'),
   };
 }
 
@@ -140,6 +140,13 @@ function positive(text: string, flag: string, zeroAllowed = false): number {
   if (text.trim() === '' || !Number.isFinite(n) || n < 0 || (!zeroAllowed && n === 0)) {
     throw new Error(`${named(flag)} must be a ${zeroAllowed ? 'non-negative' : 'positive'} number, not "${text}"`);
   }
+  return n;
+}
+
+/** Counts (exports, connections) are whole numbers of at least 1. */
+function whole(text: string, flag: string): number {
+  const n = positive(text, flag);
+  if (!Number.isInteger(n)) throw new Error(`${named(flag)} must be a positive whole number, not "${text}"`);
   return n;
 }
 

@@ -139,6 +139,7 @@ describe('bad option values stop the server at start, naming the option', () => 
     ['port out of range', {}, ['--port', '70000'], /--port \(STRATA_PORT\) must be a whole number from 0 to 65535, not "70000"/],
     ['negative pitr lag', {}, ['--pitr-lag=-1'], /--pitr-lag \(STRATA_PITR_LAG\) must be a non-negative number, not "-1"/],
     ['export segment of 0', { STRATA_EXPORT_SEGMENT_MB: '0' }, [], /--export-segment-mb \(STRATA_EXPORT_SEGMENT_MB\) must be a positive number, not "0"/],
+    ['a fraction of a connection', { STRATA_RDS_READERS: '2.5' }, [], /--rds-readers \(STRATA_RDS_READERS\) must be a positive whole number, not "2.5"/],
     ['empty max exports', { STRATA_MAX_CONCURRENT_EXPORTS: ' ' }, [], /--max-concurrent-exports \(STRATA_MAX_CONCURRENT_EXPORTS\) must be a positive number, not " "/],
     ['in-memory misspelt', { STRATA_IN_MEMORY: 'ture' }, [], /--in-memory \(STRATA_IN_MEMORY\) must be true or false \(also 1\/0, yes\/no\), not "ture"/],
     ['time travel misspelt', {}, ['--time-travel', 'off'], /--time-travel \(STRATA_TIME_TRAVEL\) must be true or false \(also 1\/0, yes\/no\), not "off"/],
