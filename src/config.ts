@@ -80,30 +80,33 @@ export function resolveConfig(flags: OptionValues, env: NodeJS.ProcessEnv = proc
   };
   const host = get('host');
   const auth = get('auth');
-  if (auth && auth !== 'strict' && auth !== 'permissive') throw new Error(`--auth must be strict or permissive, not "${auth}"`);
+  if (auth && auth !== 'strict' && auth !== 'permissive') throw new Error(`${named('auth')} must be strict or permissive, not "${auth}"`);
   const port = Number(get('port'));
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`bad port "${get('port')}"`);
+  if (get('port').trim() === '' || !Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new Error(`${named('port')} must be a whole number from 0 to 65535, not "${get('port')}"`);
+  }
   return {
     host,
     port,
     dataDir: get('data-dir'),
-    inMemory: get('in-memory') === 'true',
+    inMemory: bool(get('in-memory'), 'in-memory'),
     credentials: parseCredentials(get('credentials')),
     permissiveAuth: auth ? auth === 'permissive' : isLoopback(host),
-    ttlSweepSeconds: Number(get('ttl-sweep-seconds')),
-    pitrLagSeconds: pitrLag(get('pitr-lag')),
-    timeTravel: get('time-travel') !== 'false',
+    // Zero or a non-number would make the sweeper spin (setTimeout treats NaN and 0 as ~1 ms).
+    ttlSweepSeconds: positive(get('ttl-sweep-seconds'), 'ttl-sweep-seconds'),
+    pitrLagSeconds: positive(get('pitr-lag'), 'pitr-lag', true),
+    timeTravel: bool(get('time-travel'), 'time-travel'),
     s3Endpoint: get('s3-endpoint'),
     s3Region: get('s3-region'),
     s3AccessKeyId: get('s3-access-key-id'),
     s3SecretAccessKey: get('s3-secret-access-key'),
-    maxConcurrentExports: positive(get('max-concurrent-exports'), 'max-concurrent-exports'),
+    maxConcurrentExports: whole(get('max-concurrent-exports'), 'max-concurrent-exports'),
     exportSegmentBytes: Math.round(positive(get('export-segment-mb'), 'export-segment-mb') * 1024 * 1024),
     incrementalMinPeriodSeconds: positive(get('incremental-min-period'), 'incremental-min-period', true),
     rdsSources: rdsSources(get('rds-instance'), get('rds-cluster'), get('rds-config'), get('rds-embedded')),
     rdsPartitionBytes: Math.round(positive(get('rds-partition-mb'), 'rds-partition-mb') * 1024 * 1024),
-    rdsReaders: Math.max(1, Math.floor(positive(get('rds-readers'), 'rds-readers'))),
-    rdsMaxRunningExports: Math.max(1, Math.floor(positive(get('rds-max-running-exports'), 'rds-max-running-exports'))),
+    rdsReaders: whole(get('rds-readers'), 'rds-readers'),
+    rdsMaxRunningExports: whole(get('rds-max-running-exports'), 'rds-max-running-exports'),
   };
 }
 
@@ -126,14 +129,34 @@ function rdsSources(instances: string, clusters: string, file: string, embedded:
   return defs;
 }
 
+/** An option as the user may have given it: `--flag (ENV)`, so a bad environment variable is found too. */
+function named(flag: string): string {
+  const o = OPTIONS.find((x) => x.flag === flag);
+  return o ? `--${flag} (${o.env})` : `--${flag}`;
+}
+
 function positive(text: string, flag: string, zeroAllowed = false): number {
   const n = Number(text);
-  if (!Number.isFinite(n) || n < 0 || (!zeroAllowed && n === 0)) throw new Error(`--${flag} must be a ${zeroAllowed ? 'non-negative' : 'positive'} number, not "${text}"`);
+  if (text.trim() === '' || !Number.isFinite(n) || n < 0 || (!zeroAllowed && n === 0)) {
+    throw new Error(`${named(flag)} must be a ${zeroAllowed ? 'non-negative' : 'positive'} number, not "${text}"`);
+  }
   return n;
 }
 
-function pitrLag(text: string): number {
-  const n = Number(text);
-  if (text.trim() === '' || !Number.isFinite(n) || n < 0) throw new Error(`--pitr-lag must be a number of seconds >= 0, not "${text}"`);
+/** Counts (exports, connections) are whole numbers of at least 1. */
+function whole(text: string, flag: string): number {
+  const n = positive(text, flag);
+  if (!Number.isInteger(n)) throw new Error(`${named(flag)} must be a positive whole number, not "${text}"`);
   return n;
+}
+
+const TRUE = ['true', '1', 'yes'];
+const FALSE = ['false', '0', 'no'];
+
+/** The usual spellings of a boolean (any case); anything else is refused rather than read as false. */
+function bool(text: string, flag: string): boolean {
+  const t = text.trim().toLowerCase();
+  if (TRUE.includes(t)) return true;
+  if (FALSE.includes(t)) return false;
+  throw new Error(`${named(flag)} must be true or false (also 1/0, yes/no), not "${text}"`);
 }

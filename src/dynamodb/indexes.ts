@@ -1,5 +1,7 @@
+import { validation } from '../server/errors.js';
 import type { IndexEntry, IndexKey } from '../storage/store.js';
-import { itemSize } from './values.js';
+import { writeUnits } from './capacity.js';
+import { itemSize, valuesEqual } from './values.js';
 import { indexKeyOf, refOf } from './keys.js';
 import type { DynamoService, LoadedTable } from './service.js';
 import { keyShapeOf, tableKeyShape, type IndexState, type KeyShape, type TableState } from './table-state.js';
@@ -27,6 +29,28 @@ export function indexPlans(state: TableState): IndexPlan[] {
     plans.set(state, p);
   }
   return p;
+}
+
+/**
+ * A written item's secondary-index key attributes, when present, must have the index's key type and not
+ * be empty (an item without them is simply not in the index). AWS's messages.
+ */
+export function validateIndexKeys(state: TableState, item: Item): void {
+  const plansList = indexPlans(state);
+  for (const plan of plansList) {
+    for (const k of [plan.shape.hash, plan.shape.range]) {
+      const v = k && item[k.name];
+      if (!k || !v) continue;
+      const actual = Object.keys(v)[0];
+      if (actual !== k.type) {
+        throw validation(`One or more parameter values were invalid: Type mismatch for Index Key ${k.name} Expected: ${k.type} Actual: ${actual} IndexName: ${plan.name}`);
+      }
+      const text = (v as Record<string, unknown>)[k.type];
+      if (k.type !== 'N' && text === '') {
+        throw validation(`One or more parameter values are not valid. A value specified for a secondary index key is not supported. The AttributeValue for a key attribute cannot contain an empty ${k.type === 'S' ? 'string' : 'binary'} value. IndexName: ${plan.name}, IndexKey: ${k.name}`);
+      }
+    }
+  }
 }
 
 /** The item as an index stores it: its projection. */
@@ -62,6 +86,33 @@ export function indexChanges(state: TableState, oldItem: Item | undefined, newIt
     }
   }
   return { deletes, puts };
+}
+
+/**
+ * Write units each index consumes when a key's image goes from oldItem to newItem, as AWS counts them:
+ * an entry added or removed is one write of its size, an entry whose key moves is two (delete and put),
+ * an entry whose projection did not change costs nothing. Indexes that cost nothing are left out.
+ */
+export function indexWriteUnits(state: TableState, oldItem: Item | undefined, newItem: Item | undefined): Record<string, number> {
+  const out: Record<string, number> = {};
+  const plansList = indexPlans(state);
+  if (plansList.length === 0) return out;
+  const table = tableKeyShape(state);
+  for (const plan of plansList) {
+    if (plan.state.IndexStatus === 'DELETING') continue;
+    const kb = oldItem ? indexKeyOf(oldItem, plan.shape) : undefined;
+    const ka = newItem ? indexKeyOf(newItem, plan.shape) : undefined;
+    const before = kb ? projectForIndex(oldItem!, plan, table) : undefined;
+    const after = ka ? projectForIndex(newItem!, plan, table) : undefined;
+    if (!before && !after) continue;
+    if (before && after && kb!.ipk.equals(ka!.ipk) && kb!.isk.equals(ka!.isk)) {
+      if (valuesEqual({ M: before }, { M: after })) continue;
+      out[plan.name] = writeUnits(itemSize(before), itemSize(after));
+    } else {
+      out[plan.name] = (before ? writeUnits(itemSize(before), 0) : 0) + (after ? writeUnits(0, itemSize(after)) : 0);
+    }
+  }
+  return out;
 }
 
 /** Builds a new GSI from the table's current items in the background, then marks it ACTIVE. */

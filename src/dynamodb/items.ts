@@ -8,8 +8,9 @@ import {
   applyProjection, applyUpdate, assertAllUsed, checkUpdateKeys, evaluateCondition, newContext, parseCondition, parseProjection, parseUpdate, projectUpdated,
   type ExpressionContext,
 } from './expressions/index.js';
-import { indexChanges } from './indexes.js';
+import { indexChanges, indexWriteUnits, validateIndexKeys } from './indexes.js';
 import { keyOf, refOf, validateItemKey, validateKey } from './keys.js';
+import { applyAttributeUpdates, attributeUpdatesPlan, checkLegacyShapes, expectedCondition, rejectMixedParameters } from './legacy.js';
 import { normalizeItemValues as normalizeItem } from './values.js';
 import type { DynamoService, LoadedTable } from './service.js';
 import { tableKeyShape, type TableState } from './table-state.js';
@@ -22,6 +23,7 @@ type Input = Record<string, unknown>;
 
 export function commonChecks(c: ConstraintChecker, input: Input): void {
   c.tableNameOrArn(input.TableName);
+  checkLegacyShapes(c, input);
   c.oneOf(input.ReturnConsumedCapacity, 'returnConsumedCapacity', ['INDEXES', 'TOTAL', 'NONE']);
   c.oneOf(input.ReturnItemCollectionMetrics, 'returnItemCollectionMetrics', ['SIZE', 'NONE']);
   c.oneOf(input.ReturnValues, 'returnValues', ['NONE', 'ALL_OLD', 'UPDATED_OLD', 'ALL_NEW', 'UPDATED_NEW']);
@@ -36,6 +38,12 @@ export function conditionFailed(old: Item | undefined, returnOld: unknown, messa
   const extra: Record<string, unknown> = {};
   if (returnOld === 'ALL_OLD' && old) extra.Item = old;
   return new AwsError('ConditionalCheckFailedException', message, 400, extra);
+}
+
+/** A legacy Expected map (already translated) as the same kind of predicate. */
+function expectedPredicate(input: Input): ((item: Item | undefined) => boolean) | undefined {
+  const cond = expectedCondition(input);
+  return cond && ((item) => evaluateCondition(cond, item));
 }
 
 /** Parses ConditionExpression (if any) into a predicate over the current image. */
@@ -71,6 +79,7 @@ export function prepareItem(table: TableState, raw: unknown, tooLarge = 'Item si
     size = itemSize(item);
   }
   if (size > MAX_ITEM_SIZE) throw validation(tooLarge);
+  validateIndexKeys(table, item);
   return { item, size };
 }
 
@@ -93,20 +102,28 @@ function checkPutOrDelete(input: Input, required: 'item' | 'key'): ((item: Item 
   commonChecks(c, input);
   c.required(required === 'item' ? input.Item : input.Key, required);
   c.throwIfAny();
+  rejectMixedParameters(input, ['ConditionExpression'], ['Expected', 'ConditionalOperator']);
   if (input.ReturnValues !== undefined && input.ReturnValues !== 'NONE' && input.ReturnValues !== 'ALL_OLD') {
     throw validation('ReturnValues can only be ALL_OLD or NONE');
   }
+  const expected = expectedPredicate(input);
   const ctx = expressionContext(input);
   const condition = conditionOf(input, ctx);
   assertAllUsed(ctx);
-  return condition;
+  return condition ?? expected;
+}
+
+/** ConsumedCapacity of a single-item write (table and indexes), or undefined when not asked for. */
+function writeCapacity(t: LoadedTable, mode: unknown, old: Item | undefined, next: Item | undefined, oldSize: number, newSize: number): Record<string, unknown> | undefined {
+  if (mode !== 'TOTAL' && mode !== 'INDEXES') return undefined;
+  return consumed(t.state, mode, writeUnits(oldSize, newSize), 'write', indexWriteUnits(t.state, old, next));
 }
 
 /** The response of a single-item write: Attributes (ALL_OLD) and ConsumedCapacity when asked for. */
-function writeResponse(t: LoadedTable, input: Input, old: Item | undefined, oldSize: number, newSize: number): Record<string, unknown> {
+function writeResponse(t: LoadedTable, input: Input, old: Item | undefined, next: Item | undefined, oldSize: number, newSize: number): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   if (input.ReturnValues === 'ALL_OLD' && old) out.Attributes = old;
-  const cc = consumed(t.state, input.ReturnConsumedCapacity, writeUnits(oldSize, newSize), 'write');
+  const cc = writeCapacity(t, input.ReturnConsumedCapacity, old, next, oldSize, newSize);
   if (cc) out.ConsumedCapacity = cc;
   return out;
 }
@@ -123,7 +140,7 @@ export function putItem(svc: DynamoService, rc: RequestContext, input: Input): u
     if (condition && !condition(old)) throw conditionFailed(old, input.ReturnValuesOnConditionCheckFailure);
     return { writes: [itemWrite(t, key, old, next)], result: { old, oldSize: cur?.size ?? 0 } };
   });
-  return writeResponse(t, input, result.old, result.oldSize, next.size);
+  return writeResponse(t, input, result.old, next.item, result.oldSize, next.size);
 }
 
 export function getItem(svc: DynamoService, rc: RequestContext, input: Input): unknown {
@@ -182,7 +199,7 @@ export function deleteItem(svc: DynamoService, rc: RequestContext, input: Input)
     if (condition && !condition(old)) throw conditionFailed(old, input.ReturnValuesOnConditionCheckFailure);
     return { writes: old ? [itemWrite(t, key, old, undefined)] : [], result: { old, oldSize: cur?.size ?? 0 } };
   });
-  return writeResponse(t, input, result.old, result.oldSize, 0);
+  return writeResponse(t, input, result.old, undefined, result.oldSize, 0);
 }
 
 export function updateItem(svc: DynamoService, rc: RequestContext, input: Input): unknown {
@@ -190,9 +207,12 @@ export function updateItem(svc: DynamoService, rc: RequestContext, input: Input)
   commonChecks(c, input);
   c.required(input.Key, 'key');
   c.throwIfAny();
+  rejectMixedParameters(input, ['UpdateExpression', 'ConditionExpression'], ['AttributeUpdates', 'Expected', 'ConditionalOperator']);
+  const legacyPlan = attributeUpdatesPlan(input.AttributeUpdates);
+  const expected = expectedPredicate(input);
   const ctx = expressionContext(input);
-  const plan = typeof input.UpdateExpression === 'string' ? parseUpdate(input.UpdateExpression, ctx) : undefined;
-  const condition = conditionOf(input, ctx);
+  const plan = typeof input.UpdateExpression === 'string' ? parseUpdate(input.UpdateExpression, ctx) : legacyPlan;
+  const condition = conditionOf(input, ctx) ?? expected;
   assertAllUsed(ctx);
   const t = svc.requireTable(rc, input.TableName as string);
   const shape = tableKeyShape(t.state);
@@ -205,7 +225,7 @@ export function updateItem(svc: DynamoService, rc: RequestContext, input: Input)
     const old = parsedItem(cur);
     if (condition && !condition(old)) throw conditionFailed(old, input.ReturnValuesOnConditionCheckFailure);
     const base = old ?? key;
-    const updated = plan ? applyUpdate(plan, base, keyNames) : base;
+    const updated = !plan ? base : plan === legacyPlan ? applyAttributeUpdates(plan, base, keyNames) : applyUpdate(plan, base, keyNames);
     const next = prepareItem(t.state, updated, 'Item size to update has exceeded the maximum allowed size');
     return { writes: [itemWrite(t, key, old, next)], result: { old, next: next.item, oldSize: cur?.size ?? 0, newSize: next.size } };
   });
@@ -220,7 +240,7 @@ export function updateItem(svc: DynamoService, rc: RequestContext, input: Input)
     const a = projectUpdated(plan, result.next);
     if (Object.keys(a).length) out.Attributes = a;
   }
-  const cc = consumed(t.state, input.ReturnConsumedCapacity, writeUnits(result.oldSize, result.newSize), 'write');
+  const cc = writeCapacity(t, input.ReturnConsumedCapacity, result.old, result.next, result.oldSize, result.newSize);
   if (cc) out.ConsumedCapacity = cc;
   return out;
 }

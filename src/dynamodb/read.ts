@@ -5,8 +5,9 @@ import { encodeKeyValue, partitionHash } from '../storage/key-codec.js';
 import type { IndexItem, KeyBound, StoredItem } from '../storage/store.js';
 import { consumed, readUnits } from './capacity.js';
 import { ConstraintChecker } from './constraints.js';
-import { assertAllUsed, evaluateCondition, parseCondition, parseKeyCondition, type ExpressionContext, type KeyCondition } from './expressions/index.js';
+import { assertAllUsed, evaluateCondition, parseCondition, parseKeyCondition, type Condition, type ExpressionContext, type KeyCondition, type Operand } from './expressions/index.js';
 import { expressionContext, projectionOf } from './items.js';
+import { checkKeyConditions, checkLegacyShapes, checkQueryFilterKeys, filterCondition, keyConditionsOf, rejectMixedParameters } from './legacy.js';
 import { positionOf, refOf, validateKey, wireIndexKey, wireKey } from './keys.js';
 import { normalizeItemValues as normalizeItem } from './values.js';
 import type { DynamoService, LoadedTable } from './service.js';
@@ -35,6 +36,7 @@ function readChecks(input: Input, c: ConstraintChecker): void {
   c.range(input.Limit, 'limit', 1);
   c.oneOf(input.Select, 'select', ['ALL_ATTRIBUTES', 'ALL_PROJECTED_ATTRIBUTES', 'SPECIFIC_ATTRIBUTES', 'COUNT']);
   c.oneOf(input.ReturnConsumedCapacity, 'returnConsumedCapacity', ['INDEXES', 'TOTAL', 'NONE']);
+  checkLegacyShapes(c, input);
   if (input.IndexName !== undefined) {
     const n = String(input.IndexName);
     if (n.length < 3) c.fail(n, 'indexName', 'Member must have length greater than or equal to 3');
@@ -44,7 +46,10 @@ function readChecks(input: Input, c: ConstraintChecker): void {
 }
 
 /** Parses in DynamoDB's order (key condition, then filter, then projection), so the first error reported matches AWS. */
-function planRead(svc: DynamoService, rc: RequestContext, input: Input, ctx: ExpressionContext, parseKeys?: (plan: Pick<ReadPlan, 'table' | 'tableShape' | 'index'>) => void): ReadPlan {
+function planRead(
+  svc: DynamoService, rc: RequestContext, input: Input, ctx: ExpressionContext,
+  legacyFilter: Condition | undefined, parseKeys?: (plan: Pick<ReadPlan, 'table' | 'tableShape' | 'index'>) => void,
+): ReadPlan {
   const table = svc.requireTable(rc, input.TableName as string);
   const tableShape = tableKeyShape(table.state);
   const hasProjection = input.ProjectionExpression !== undefined || input.AttributesToGet !== undefined;
@@ -76,11 +81,39 @@ function planRead(svc: DynamoService, rc: RequestContext, input: Input, ctx: Exp
   let filter: ReadPlan['filter'];
   if (typeof input.FilterExpression === 'string') {
     const cond = parseCondition(input.FilterExpression, ctx, 'FilterExpression');
+    // A Query (the one caller with key conditions) may not filter on the keys it queries.
+    if (parseKeys) checkFilterKeys(cond, index ? index.shape : tableShape);
     filter = (item) => evaluateCondition(cond, item);
+  } else if (legacyFilter) {
+    filter = (item) => evaluateCondition(legacyFilter, item);
   }
   const projection = projectionOf(input, ctx);
   if (index && !index.global && !index.projectionAll && (projection || filter)) fetchFromTable = true;
   return { table, tableShape, index, filter, projection, countOnly: input.Select === 'COUNT', fetchFromTable };
+}
+
+/** The top-level attributes a condition reads. */
+function conditionHeads(c: Condition, out: Set<string>): Set<string> {
+  const operand = (o: Operand): void => {
+    if (o.kind === 'path') out.add(o.path[0]);
+    else if (o.kind === 'size') operand(o.operand);
+  };
+  switch (c.kind) {
+    case 'and': case 'or': conditionHeads(c.left, out); conditionHeads(c.right, out); break;
+    case 'not': conditionHeads(c.operand, out); break;
+    case 'compare': operand(c.left); operand(c.right); break;
+    case 'between': operand(c.operand); operand(c.low); operand(c.high); break;
+    case 'in': operand(c.operand); c.list.forEach(operand); break;
+    case 'function': c.args.forEach(operand); break;
+  }
+  return out;
+}
+
+function checkFilterKeys(cond: Condition, shape: KeyShape): void {
+  const heads = conditionHeads(cond, new Set());
+  for (const k of [shape.hash, shape.range]) {
+    if (k && heads.has(k.name)) throw validation(`Filter Expression can only contain non-primary key attributes: Primary key attribute: ${k.name}`);
+  }
 }
 
 interface Row {
@@ -95,7 +128,11 @@ function respond(svc: DynamoService, plan: ReadPlan, input: Input, rows: Row[], 
   const lek = truncated && last ? last.lastKey() : undefined;
   let bytes = 0;
   for (const r of rows) bytes += r.size;
-  const cc = consumed(plan.table.state, input.ReturnConsumedCapacity, readUnits(bytes, input.ConsistentRead === true), 'read');
+  const units = readUnits(bytes, input.ConsistentRead === true);
+  // An index read is charged to the index; the table only for what an LSI read fetched from it.
+  const cc = plan.index
+    ? consumed(plan.table.state, input.ReturnConsumedCapacity, plan.fetchFromTable ? units : 0, 'read', { [plan.index.name]: units })
+    : consumed(plan.table.state, input.ReturnConsumedCapacity, units, 'read');
   const resolve = (r: Row): string => r.json;
   if (!plan.filter && !plan.projection && !plan.countOnly && !cc) {
     let text = '{"Items":[';
@@ -170,17 +207,25 @@ export function query(svc: DynamoService, rc: RequestContext, input: Input): unk
   const c = new ConstraintChecker();
   readChecks(input, c);
   c.throwIfAny();
-  if (typeof input.KeyConditionExpression !== 'string') {
-    if (input.KeyConditions !== undefined) throw validation('KeyConditions is not supported by Strata; use KeyConditionExpression');
+  rejectMixedParameters(input, ['ProjectionExpression', 'FilterExpression', 'KeyConditionExpression'], ['AttributesToGet', 'QueryFilter', 'ConditionalOperator', 'KeyConditions']);
+  const legacyFilter = filterCondition(input.QueryFilter, input.ConditionalOperator);
+  const legacyKeys = typeof input.KeyConditionExpression !== 'string' && input.KeyConditions != null;
+  if (typeof input.KeyConditionExpression !== 'string' && !legacyKeys) {
     throw validation('Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.');
   }
+  if (legacyKeys) checkKeyConditions(input.KeyConditions);
   const ctx = expressionContext(input);
   let cond: KeyCondition | undefined;
-  const plan = planRead(svc, rc, input, ctx, (p) => {
+  const plan = planRead(svc, rc, input, ctx, legacyFilter, (p) => {
     const s = p.index ? p.index.shape : p.tableShape;
-    const types: Record<string, 'S' | 'N' | 'B'> = {};
-    for (const d of p.table.state.AttributeDefinitions) types[d.AttributeName] = d.AttributeType;
-    cond = parseKeyCondition(input.KeyConditionExpression as string, ctx, { hash: s.hash.name, range: s.range?.name }, types);
+    if (legacyKeys) {
+      cond = keyConditionsOf(input.KeyConditions, s);
+    } else {
+      const types: Record<string, 'S' | 'N' | 'B'> = {};
+      for (const d of p.table.state.AttributeDefinitions) types[d.AttributeName] = d.AttributeType;
+      cond = parseKeyCondition(input.KeyConditionExpression as string, ctx, { hash: s.hash.name, range: s.range?.name }, types);
+    }
+    checkQueryFilterKeys(input.QueryFilter, s);
   });
   assertAllUsed(ctx);
   const shape = plan.index ? plan.index.shape : plan.tableShape;
@@ -225,8 +270,10 @@ export function scan(svc: DynamoService, rc: RequestContext, input: Input): unkn
   if (input.Segment !== undefined && (input.Segment as number) >= (input.TotalSegments as number)) {
     throw validation(`The Segment parameter is zero-based and must be less than parameter TotalSegments: Segment: ${input.Segment} is not less than TotalSegments: ${input.TotalSegments}`);
   }
+  rejectMixedParameters(input, ['ProjectionExpression', 'FilterExpression'], ['AttributesToGet', 'ScanFilter', 'ConditionalOperator']);
+  const legacyFilter = filterCondition(input.ScanFilter, input.ConditionalOperator);
   const ctx = expressionContext(input, 'wrapped');
-  const plan = planRead(svc, rc, input, ctx);
+  const plan = planRead(svc, rc, input, ctx, legacyFilter);
   assertAllUsed(ctx);
   let hashRange: [number, number] | undefined;
   if (input.TotalSegments !== undefined) {

@@ -122,7 +122,17 @@ export function updateTable(svc: DynamoService, ctx: RequestContext, input: Reco
   if (!knownKeys.some((k) => input[k] !== undefined)) {
     throw validation('At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required');
   }
-  if (updates.length > 1) throw new AwsError('LimitExceededException', 'Subscriber limit exceeded: Only 1 online index can be created or deleted simultaneously per table', 400);
+  // Throughput updates of several indexes may go together (switching to PROVISIONED needs one per GSI).
+  if (updates.filter((u) => u.Create || u.Delete).length > 1) {
+    throw new AwsError('LimitExceededException', 'Subscriber limit exceeded: Only 1 online index can be created or deleted simultaneously per table', 400);
+  }
+  if (input.BillingMode === 'PROVISIONED' && state.BillingMode === 'PAY_PER_REQUEST' && input.ProvisionedThroughput) {
+    // AWS: every GSI that stays needs its own throughput (a GlobalSecondaryIndexUpdates Update) in the same request.
+    const given = new Set(updates.filter((u) => u.Update?.ProvisionedThroughput).map((u) => u.Update!.IndexName));
+    const deleted = new Set(updates.filter((u) => u.Delete).map((u) => u.Delete!.IndexName));
+    const missing = state.GlobalSecondaryIndexes.map((g) => g.IndexName).filter((n) => !given.has(n) && !deleted.has(n));
+    if (missing.length) throw validation(`One or more parameter values were invalid: ProvisionedThroughput must be specified for index: ${missing.join(',')}`);
+  }
   if (input.BillingMode === 'PAY_PER_REQUEST' && state.BillingMode !== 'PAY_PER_REQUEST') {
     state.BillingMode = 'PAY_PER_REQUEST';
     state.ProvisionedThroughput = { ReadCapacityUnits: 0, WriteCapacityUnits: 0 };
@@ -146,6 +156,8 @@ export function updateTable(svc: DynamoService, ctx: RequestContext, input: Reco
     }
   }
   let created: IndexState | undefined;
+  // Index entries are dropped only once the whole request has been found valid (bad input changes nothing).
+  const dropped: string[] = [];
   for (const u of updates) {
     if (u.Create) {
       const names = new Set([...state.GlobalSecondaryIndexes, ...state.LocalSecondaryIndexes].map((i) => i.IndexName));
@@ -158,7 +170,7 @@ export function updateTable(svc: DynamoService, ctx: RequestContext, input: Reco
       const i = state.GlobalSecondaryIndexes.findIndex((g) => g.IndexName === u.Delete!.IndexName);
       if (i < 0) throw resourceNotFound(`Requested resource not found: Index: ${u.Delete.IndexName} not found`);
       state.GlobalSecondaryIndexes.splice(i, 1);
-      svc.store.dropIndex(t.uid, u.Delete.IndexName);
+      dropped.push(u.Delete.IndexName);
     } else if (u.Update) {
       const g = state.GlobalSecondaryIndexes.find((x) => x.IndexName === u.Update!.IndexName);
       if (!g) throw resourceNotFound(`Requested resource not found: Index: ${u.Update.IndexName} not found`);
@@ -179,6 +191,7 @@ export function updateTable(svc: DynamoService, ctx: RequestContext, input: Reco
   if (typeof input.TableClass === 'string') state.TableClass = input.TableClass;
   if (typeof input.DeletionProtectionEnabled === 'boolean') state.DeletionProtectionEnabled = input.DeletionProtectionEnabled;
   const updated: LoadedTable = { ...t, state };
+  for (const name of dropped) svc.store.dropIndex(t.uid, name);
   svc.saveState(updated);
   if (created) backfillIndex(svc, updated, created.IndexName);
   return { TableDescription: describe(svc, updated, 'UPDATING') };

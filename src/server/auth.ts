@@ -28,13 +28,25 @@ export class Authenticator {
     this.byKey = new Map(credentials.map((c) => [c.accessKeyId, c]));
   }
 
-  authenticate(req: SignedRequest): Principal {
+  /**
+   * `service`, when given, is the only signing name accepted, and the checks run in DynamoDB's order:
+   * signing time, credential scope, key, signature. Without it (S3, RDS, the admin API, which take any
+   * name here) the key is looked at before the time, as before.
+   */
+  authenticate(req: SignedRequest, service?: string): Principal {
     const info = parseSignature(req);
+    if (service !== undefined) {
+      checkSkew(info, this.nowMs());
+      if (info.service !== service) {
+        // AWS's wording, trailing space included (its scope messages are joined into one).
+        throw new AwsError('InvalidSignatureException', `Credential should be scoped to correct service: '${service}'. `, 400);
+      }
+    }
     const known = this.byKey.get(info.accessKeyId);
     if (!known && !this.permissive) {
       throw new AwsError('UnrecognizedClientException', 'The security token included in the request is invalid.', 400);
     }
-    checkSkew(info, this.nowMs());
+    if (service === undefined) checkSkew(info, this.nowMs());
     if (known && !signatureMatches(req, info, known.secretAccessKey)) {
       throw new AwsError(
         'InvalidSignatureException',

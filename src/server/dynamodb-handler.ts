@@ -27,7 +27,7 @@ export class DynamoDbHandler implements ProtocolHandler {
     try {
       const body = await readBody(req);
       const [path, query = ''] = (req.url ?? '/').split('?', 2) as [string, string?];
-      const principal = this.auth.authenticate({ method: req.method ?? 'POST', path, query, headers: req.headers, body });
+      const principal = this.auth.authenticate({ method: req.method ?? 'POST', path, query, headers: req.headers, body }, 'dynamodb');
       const target = String(req.headers['x-amz-target']);
       const op = target.startsWith(TARGET_PREFIX) ? this.operations.get(target.slice(TARGET_PREFIX.length)) : undefined;
       if (!op) throw new AwsError('UnknownOperationException', '', 400);

@@ -22,6 +22,25 @@ async function expectAuthError(p: Promise<unknown>, name: string, message: strin
 
 const CREDS = 'alice:alice-secret:111111111111,bob:bob-secret:222222222222';
 
+/** A DynamoDB request signed by the real SigV4 signer for any service name. */
+async function signedFor(url: string, service: string, accessKeyId: string, secretAccessKey: string): Promise<Response> {
+  const u = new URL(url);
+  const signer = new SignatureV4({ service, region: 'us-east-1', credentials: { accessKeyId, secretAccessKey }, sha256: Sha256 });
+  const signed = await signer.sign({
+    method: 'POST', protocol: 'http:', hostname: u.hostname, port: Number(u.port), path: '/',
+    headers: { host: u.host, 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': 'DynamoDB_20120810.ListTables' },
+    body: '{}',
+  });
+  return fetch(url, { method: 'POST', headers: signed.headers as Record<string, string>, body: '{}' });
+}
+
+async function expectWrongService(res: Response): Promise<void> {
+  assert.equal(res.status, 400);
+  const body = (await res.json()) as { __type: string; message: string };
+  assert.equal(body.__type, 'com.amazon.coral.service#InvalidSignatureException');
+  assert.equal(body.message, "Credential should be scoped to correct service: 'dynamodb'. ");
+}
+
 describe('SigV4 in strict mode', () => {
   let strata: StrataProcess;
   before(async () => {
@@ -98,6 +117,25 @@ describe('SigV4 in strict mode', () => {
     assert.ok(ok.TableNames);
   });
 
+  test('a timestamp more than 15 minutes ahead is not yet current', async () => {
+    await expectAuthError(client(strata.url, 'alice', 'alice-secret', 'us-east-1', { systemClockOffset: 20 * 60 * 1000 }).send(new ListTablesCommand({})),
+      'InvalidSignatureException', /^Signature not yet current: \d{8}T\d{6}Z is still later than \d{8}T\d{6}Z \(\d{8}T\d{6}Z \+ 15 min\.\)$/);
+    const ok = await client(strata.url, 'alice', 'alice-secret', 'us-east-1', { systemClockOffset: 10 * 60 * 1000 }).send(new ListTablesCommand({}));
+    assert.ok(ok.TableNames);
+  });
+
+  test('a signature scoped to another service is refused, even from a known key', async () => {
+    for (const service of ['s3', 'rds', 'dynamodbx']) await expectWrongService(await signedFor(strata.url, service, 'alice', 'alice-secret'));
+    const ok = await signedFor(strata.url, 'dynamodb', 'alice', 'alice-secret');
+    assert.equal(ok.status, 200, await ok.clone().text());
+  });
+
+  test('time and scope are checked before the key, in AWS order', async () => {
+    await expectWrongService(await signedFor(strata.url, 's3', 'mallory', 'x'));
+    await expectAuthError(client(strata.url, 'mallory', 'x', 'us-east-1', { systemClockOffset: -20 * 60 * 1000 }).send(new ListTablesCommand({})),
+      'InvalidSignatureException', /^Signature expired: /);
+  });
+
   test('accounts and regions never see each other', async () => {
     const alice = client(strata.url, 'alice', 'alice-secret');
     const bob = client(strata.url, 'bob', 'bob-secret');
@@ -141,6 +179,17 @@ describe('SigV4 in permissive mode (the loopback default)', () => {
     }));
     assert.equal(t.TableDescription!.TableArn, 'arn:aws:dynamodb:us-east-1:333333333333:table/perm');
     assert.deepEqual((await any.send(new ListTablesCommand({}))).TableNames, []);
+  });
+
+  test('clock skew is refused for unknown keys too, either way', async () => {
+    await expectAuthError(client(strata.url, 'AKIAANYTHING', 'whatever', 'us-east-1', { systemClockOffset: -20 * 60 * 1000 }).send(new ListTablesCommand({})),
+      'InvalidSignatureException', /^Signature expired: /);
+    await expectAuthError(client(strata.url, 'AKIAANYTHING', 'whatever', 'us-east-1', { systemClockOffset: 20 * 60 * 1000 }).send(new ListTablesCommand({})),
+      'InvalidSignatureException', /^Signature not yet current: /);
+  });
+
+  test('the service scope is checked for unknown keys too', async () => {
+    await expectWrongService(await signedFor(strata.url, 's3', 'AKIAANYTHING', 'whatever'));
   });
 
   test('known keys are still verified, and unsigned requests still refused', async () => {

@@ -62,3 +62,20 @@ test('aws dynamodb: tags and TTL', async () => {
   const ttl = await ok(['dynamodb', 'update-time-to-live', '--table-name', 'Music', '--time-to-live-specification', 'Enabled=true,AttributeName=expires']);
   assert.deepEqual(ttl.TimeToLiveSpecification, { Enabled: true, AttributeName: 'expires' });
 });
+
+test('aws dynamodb: legacy --expected, --attribute-updates, --key-conditions and --scan-filter', async () => {
+  const key = '{"Artist":{"S":"Legacy"},"SongTitle":{"S":"Old"}}';
+  await ok(['dynamodb', 'put-item', '--table-name', 'Music', '--item', '{"Artist":{"S":"Legacy"},"SongTitle":{"S":"Old"},"Plays":{"N":"1"}}', '--expected', '{"Artist":{"Exists":false}}']);
+  const again = await awsCli(strata.url, ['dynamodb', 'put-item', '--table-name', 'Music', '--item', key, '--expected', '{"Artist":{"Exists":false}}']);
+  assert.notEqual(again.code, 0);
+  assert.match(again.stderr, /An error occurred \(ConditionalCheckFailedException\) when calling the PutItem operation: The conditional request failed/);
+  const upd = await ok(['dynamodb', 'update-item', '--table-name', 'Music', '--key', key,
+    '--attribute-updates', '{"Plays":{"Action":"ADD","Value":{"N":"4"}}}', '--expected', '{"Plays":{"ComparisonOperator":"EQ","AttributeValueList":[{"N":"1"}]}}', '--return-values', 'ALL_NEW']);
+  assert.deepEqual((upd.Attributes as Record<string, unknown>).Plays, { N: '5' });
+  const q = await ok(['dynamodb', 'query', '--table-name', 'Music', '--key-conditions', '{"Artist":{"ComparisonOperator":"EQ","AttributeValueList":[{"S":"Legacy"}]}}']);
+  assert.equal(q.Count, 1);
+  const s = await ok(['dynamodb', 'scan', '--table-name', 'Music', '--scan-filter', '{"Plays":{"ComparisonOperator":"GE","AttributeValueList":[{"N":"5"}]}}']);
+  assert.equal(s.Count, 1);
+  const bad = await awsCli(strata.url, ['dynamodb', 'scan', '--table-name', 'Music', '--scan-filter', '{"Plays":{"ComparisonOperator":"BETWEEN","AttributeValueList":[{"N":"5"}]}}']);
+  assert.match(bad.stderr, /\(ValidationException\) when calling the Scan operation: One or more parameter values were invalid: Invalid number of argument\(s\) for the BETWEEN ComparisonOperator/);
+});

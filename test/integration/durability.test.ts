@@ -74,3 +74,26 @@ test('SIGTERM shuts down cleanly', async () => {
   assert.equal(code, 0);
   assert.match(strata.output(), /SIGTERM, shutting down/);
 });
+
+test('SIGINT (Ctrl-C) shuts down cleanly, and what was written is there after a restart', async () => {
+  const dataDir = tempDir();
+  let strata = await startStrataProcess([], { dataDir });
+  let client = dynamo(strata.url);
+  try {
+    await client.send(new CreateTableCommand({
+      TableName: 'interrupted', KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }], AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }], BillingMode: 'PAY_PER_REQUEST',
+    }));
+    await client.send(new PutItemCommand({ TableName: 'interrupted', Item: { id: { S: 'kept' } } }));
+    client.destroy();
+    const code = await strata.stop('SIGINT');
+    assert.equal(code, 0);
+    assert.match(strata.output(), /SIGINT, shutting down/);
+    strata = await startStrataProcess([], { dataDir });
+    client = dynamo(strata.url);
+    assert.deepEqual((await client.send(new GetItemCommand({ TableName: 'interrupted', Key: { id: { S: 'kept' } } }))).Item, { id: { S: 'kept' } });
+  } finally {
+    client.destroy();
+    await strata.stop();
+    removeDir(dataDir);
+  }
+});

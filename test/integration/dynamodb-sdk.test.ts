@@ -2,7 +2,7 @@ import {
   BatchGetItemCommand, BatchWriteItemCommand, CreateTableCommand, DeleteItemCommand, DeleteTableCommand, DescribeTableCommand,
   DescribeTimeToLiveCommand, DynamoDBClient, GetItemCommand, ListTablesCommand, ListTagsOfResourceCommand, PutItemCommand, QueryCommand,
   ScanCommand, TagResourceCommand, TransactGetItemsCommand, TransactWriteItemsCommand, UntagResourceCommand, UpdateItemCommand,
-  UpdateTableCommand, UpdateTimeToLiveCommand, waitUntilTableExists,
+  UpdateTableCommand, UpdateTimeToLiveCommand, waitUntilTableExists, type AttributeValue,
 } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand as DocQuery, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import assert from 'node:assert/strict';
@@ -413,5 +413,248 @@ describe('TTL', () => {
     assert.equal((await client.send(new GetItemCommand({ TableName: 'ttl', Key: { pk: { S: 'old' } } }))).Item, undefined);
     await expectError(client.send(new UpdateTimeToLiveCommand({ TableName: 'ttl', TimeToLiveSpecification: { Enabled: true, AttributeName: 'expires' } })),
       'ValidationException', 'TimeToLive is already enabled');
+  });
+});
+
+describe('limits, capacity and table changes', () => {
+  const hashTable = (name: string, extra: Record<string, unknown> = {}) => client.send(new CreateTableCommand({
+    TableName: name, KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }], AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+    BillingMode: 'PAY_PER_REQUEST', ...extra,
+  }));
+
+  test('UpdateItem that would pass 400 KB is refused and changes nothing', async () => {
+    await hashTable('big_update');
+    await client.send(new PutItemCommand({ TableName: 'big_update', Item: { pk: { S: 'a' }, one: { S: 'x'.repeat(300 * 1024) } } }));
+    await expectError(client.send(new UpdateItemCommand({
+      TableName: 'big_update', Key: { pk: { S: 'a' } }, UpdateExpression: 'SET two = :v', ExpressionAttributeValues: { ':v': { S: 'y'.repeat(150 * 1024) } },
+    })), 'ValidationException', 'Item size to update has exceeded the maximum allowed size');
+    const got = await client.send(new GetItemCommand({ TableName: 'big_update', Key: { pk: { S: 'a' } } }));
+    assert.deepEqual(Object.keys(got.Item!).sort(), ['one', 'pk']);
+  });
+
+  test('an empty binary key, duplicate number and binary sets', async () => {
+    await client.send(new CreateTableCommand({
+      TableName: 'bin_keys', KeySchema: [{ AttributeName: 'k', KeyType: 'HASH' }], AttributeDefinitions: [{ AttributeName: 'k', AttributeType: 'B' }], BillingMode: 'PAY_PER_REQUEST',
+    }));
+    await expectError(client.send(new PutItemCommand({ TableName: 'bin_keys', Item: { k: { B: new Uint8Array(0) } } })), 'ValidationException',
+      'One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty binary value. Key: k');
+    await expectError(client.send(new GetItemCommand({ TableName: 'bin_keys', Key: { k: { B: new Uint8Array(0) } } })), 'ValidationException',
+      'One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty binary value. Key: k');
+    const key = { k: { B: new Uint8Array([1]) } };
+    await expectError(client.send(new PutItemCommand({ TableName: 'bin_keys', Item: { ...key, ns: { NS: ['1', '1.0'] } } })), 'ValidationException',
+      'One or more parameter values were invalid: Input collection contains duplicates.');
+    await expectError(client.send(new PutItemCommand({ TableName: 'bin_keys', Item: { ...key, bs: { BS: [new Uint8Array([1, 2]), new Uint8Array([1, 2])] } } })), 'ValidationException',
+      'One or more parameter values were invalid: Input collection ["AQI=","AQI="]of type BS contains duplicates.');
+    assert.equal((await client.send(new ScanCommand({ TableName: 'bin_keys' }))).Count, 0);
+  });
+
+  test('ReturnConsumedCapacity TOTAL and INDEXES', async () => {
+    await hashTable('capacity');
+    const item = { pk: { S: 'c' }, body: { S: 'b'.repeat(5000) } };
+    const total = await client.send(new PutItemCommand({ TableName: 'capacity', Item: item, ReturnConsumedCapacity: 'TOTAL' }));
+    assert.deepEqual(total.ConsumedCapacity, { TableName: 'capacity', CapacityUnits: 5, WriteCapacityUnits: 5 });
+    const indexes = await client.send(new PutItemCommand({ TableName: 'capacity', Item: item, ReturnConsumedCapacity: 'INDEXES' }));
+    assert.deepEqual(indexes.ConsumedCapacity, { TableName: 'capacity', CapacityUnits: 5, WriteCapacityUnits: 5, Table: { CapacityUnits: 5, WriteCapacityUnits: 5 } });
+    const read = await client.send(new GetItemCommand({ TableName: 'capacity', Key: { pk: { S: 'c' } }, ReturnConsumedCapacity: 'TOTAL' }));
+    assert.deepEqual(read.ConsumedCapacity, { TableName: 'capacity', CapacityUnits: 1, ReadCapacityUnits: 1 }, 'eventually consistent: half of 2 units');
+    const strong = await client.send(new GetItemCommand({ TableName: 'capacity', Key: { pk: { S: 'c' } }, ConsistentRead: true, ReturnConsumedCapacity: 'INDEXES' }));
+    assert.deepEqual(strong.ConsumedCapacity, { TableName: 'capacity', CapacityUnits: 2, ReadCapacityUnits: 2, Table: { CapacityUnits: 2, ReadCapacityUnits: 2 } });
+    const none = await client.send(new PutItemCommand({ TableName: 'capacity', Item: item, ReturnConsumedCapacity: 'NONE' }));
+    assert.equal(none.ConsumedCapacity, undefined);
+  });
+
+  test('ReturnConsumedCapacity counts index writes and charges index reads to the index', async () => {
+    await client.send(new CreateTableCommand({
+      TableName: 'capacity_gsi', KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }, { AttributeName: 'a', AttributeType: 'S' }],
+      GlobalSecondaryIndexes: [{ IndexName: 'by_a', KeySchema: [{ AttributeName: 'a', KeyType: 'HASH' }], Projection: { ProjectionType: 'KEYS_ONLY' } }],
+      BillingMode: 'PAY_PER_REQUEST',
+    }));
+    const w = (n: number, index?: number) => ({
+      TableName: 'capacity_gsi', CapacityUnits: n + (index ?? 0), WriteCapacityUnits: n + (index ?? 0), Table: { CapacityUnits: n, WriteCapacityUnits: n },
+      ...(index ? { GlobalSecondaryIndexes: { by_a: { CapacityUnits: index, WriteCapacityUnits: index } } } : {}),
+    });
+    const put = (item: Record<string, AttributeValue>) => client.send(new PutItemCommand({ TableName: 'capacity_gsi', Item: item, ReturnConsumedCapacity: 'INDEXES' }));
+    assert.deepEqual((await put({ pk: { S: '1' }, a: { S: 'x' } })).ConsumedCapacity, w(1, 1), 'a new index entry: one write');
+    assert.deepEqual((await put({ pk: { S: '1' }, a: { S: 'x' }, other: { S: 'o' } })).ConsumedCapacity, w(1), 'KEYS_ONLY entry unchanged: no index write');
+    const moved = await client.send(new UpdateItemCommand({
+      TableName: 'capacity_gsi', Key: { pk: { S: '1' } }, UpdateExpression: 'SET a = :b', ExpressionAttributeValues: { ':b': { S: 'y' } }, ReturnConsumedCapacity: 'INDEXES',
+    }));
+    assert.deepEqual(moved.ConsumedCapacity, w(1, 2), 'a moved index key: delete and put');
+    const total = await client.send(new DeleteItemCommand({ TableName: 'capacity_gsi', Key: { pk: { S: '1' } }, ReturnConsumedCapacity: 'TOTAL' }));
+    assert.deepEqual(total.ConsumedCapacity, { TableName: 'capacity_gsi', CapacityUnits: 2, WriteCapacityUnits: 2 }, 'TOTAL includes the index');
+    await put({ pk: { S: '2' }, a: { S: 'z' } });
+    const q = await client.send(new QueryCommand({
+      TableName: 'capacity_gsi', IndexName: 'by_a', KeyConditionExpression: 'a = :z', ExpressionAttributeValues: { ':z': { S: 'z' } }, ReturnConsumedCapacity: 'INDEXES',
+    }));
+    assert.deepEqual(q.ConsumedCapacity, {
+      TableName: 'capacity_gsi', CapacityUnits: 0.5, ReadCapacityUnits: 0.5, Table: { CapacityUnits: 0, ReadCapacityUnits: 0 },
+      GlobalSecondaryIndexes: { by_a: { CapacityUnits: 0.5, ReadCapacityUnits: 0.5 } },
+    });
+  });
+
+  test('a Query or Scan page stops at 1 MB', async () => {
+    await client.send(new CreateTableCommand({
+      TableName: 'megabyte', KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }, { AttributeName: 'sk', KeyType: 'RANGE' }],
+      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }, { AttributeName: 'sk', AttributeType: 'N' }], BillingMode: 'PAY_PER_REQUEST',
+    }));
+    const body = 'z'.repeat(100 * 1024);
+    for (let i = 0; i < 14; i++) await client.send(new PutItemCommand({ TableName: 'megabyte', Item: { pk: { S: 'p' }, sk: { N: String(i) }, body: { S: body } } }));
+    for (const read of [
+      (start?: Record<string, AttributeValue>) => client.send(new ScanCommand({ TableName: 'megabyte', ExclusiveStartKey: start })),
+      (start?: Record<string, AttributeValue>) => client.send(new QueryCommand({ TableName: 'megabyte', KeyConditionExpression: 'pk = :p', ExpressionAttributeValues: { ':p': { S: 'p' } }, ExclusiveStartKey: start })),
+    ]) {
+      const first = await read();
+      assert.ok(first.Count! >= 9 && first.Count! <= 11, `first page: ${first.Count} items of 100 KB`);
+      assert.ok(first.LastEvaluatedKey, 'a truncated page says where to go on');
+      const second = await read(first.LastEvaluatedKey);
+      assert.equal(first.Count! + second.Count!, 14);
+      assert.equal(second.LastEvaluatedKey, undefined);
+    }
+  });
+
+  test('TableSizeBytes and ItemCount follow the writes', async () => {
+    await hashTable('sized');
+    const describe = async () => (await client.send(new DescribeTableCommand({ TableName: 'sized' }))).Table!;
+    await client.send(new PutItemCommand({ TableName: 'sized', Item: { pk: { S: 'abc' }, s: { S: 'hello' } } })); // 2+3 + 1+5
+    await client.send(new PutItemCommand({ TableName: 'sized', Item: { pk: { S: 'de' }, s: { S: 'x' } } })); // 2+2 + 1+1
+    let d = await describe();
+    assert.equal(d.TableSizeBytes, 17);
+    assert.equal(d.ItemCount, 2);
+    await client.send(new DeleteItemCommand({ TableName: 'sized', Key: { pk: { S: 'de' } } }));
+    await client.send(new PutItemCommand({ TableName: 'sized', Item: { pk: { S: 'abc' }, s: { S: 'hello!' } } }));
+    d = await describe();
+    assert.equal(d.TableSizeBytes, 12);
+    assert.equal(d.ItemCount, 1);
+  });
+
+  test('UpdateTable deletes a GSI and changes the billing mode (each GSI needs throughput for PROVISIONED)', async () => {
+    await client.send(new CreateTableCommand({
+      TableName: 'billing', KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }, { AttributeName: 'a', AttributeType: 'S' }, { AttributeName: 'b', AttributeType: 'S' }],
+      GlobalSecondaryIndexes: [
+        { IndexName: 'by_a', KeySchema: [{ AttributeName: 'a', KeyType: 'HASH' }], Projection: { ProjectionType: 'ALL' } },
+        { IndexName: 'by_b', KeySchema: [{ AttributeName: 'b', KeyType: 'HASH' }], Projection: { ProjectionType: 'ALL' } },
+      ],
+      BillingMode: 'PAY_PER_REQUEST',
+    }));
+    await client.send(new PutItemCommand({ TableName: 'billing', Item: { pk: { S: '1' }, a: { S: 'x' }, b: { S: 'y' } } }));
+    const pt = { ReadCapacityUnits: 5, WriteCapacityUnits: 6 };
+    await expectError(client.send(new UpdateTableCommand({ TableName: 'billing', BillingMode: 'PROVISIONED', ProvisionedThroughput: pt })), 'ValidationException',
+      'One or more parameter values were invalid: ProvisionedThroughput must be specified for index: by_a,by_b');
+    await expectError(client.send(new UpdateTableCommand({
+      TableName: 'billing', BillingMode: 'PROVISIONED', ProvisionedThroughput: pt,
+      GlobalSecondaryIndexUpdates: [{ Update: { IndexName: 'by_a', ProvisionedThroughput: { ReadCapacityUnits: 3, WriteCapacityUnits: 4 } } }],
+    })), 'ValidationException', 'One or more parameter values were invalid: ProvisionedThroughput must be specified for index: by_b');
+    await expectError(client.send(new UpdateTableCommand({
+      TableName: 'billing', GlobalSecondaryIndexUpdates: [{ Delete: { IndexName: 'by_a' } }, { Delete: { IndexName: 'by_b' } }],
+    })), 'LimitExceededException', 'Subscriber limit exceeded: Only 1 online index can be created or deleted simultaneously per table');
+    let d = (await client.send(new DescribeTableCommand({ TableName: 'billing' }))).Table!;
+    assert.equal(d.BillingModeSummary?.BillingMode, 'PAY_PER_REQUEST', 'the refused requests changed nothing');
+    assert.deepEqual(d.GlobalSecondaryIndexes!.map((g) => g.IndexName), ['by_a', 'by_b']);
+
+    await client.send(new UpdateTableCommand({ TableName: 'billing', GlobalSecondaryIndexUpdates: [{ Delete: { IndexName: 'by_b' } }] }));
+    d = (await client.send(new DescribeTableCommand({ TableName: 'billing' }))).Table!;
+    assert.deepEqual(d.GlobalSecondaryIndexes!.map((g) => g.IndexName), ['by_a']);
+    assert.deepEqual(d.AttributeDefinitions!.map((a) => a.AttributeName).sort(), ['a', 'pk'], 'b is no longer a key attribute');
+    await expectError(client.send(new QueryCommand({ TableName: 'billing', IndexName: 'by_b', KeyConditionExpression: 'b = :b', ExpressionAttributeValues: { ':b': { S: 'y' } } })),
+      'ValidationException', 'The table does not have the specified index: by_b');
+    await expectError(client.send(new UpdateTableCommand({ TableName: 'billing', GlobalSecondaryIndexUpdates: [{ Delete: { IndexName: 'by_b' } }] })),
+      'ResourceNotFoundException', 'Requested resource not found: Index: by_b not found');
+
+    await client.send(new UpdateTableCommand({
+      TableName: 'billing', BillingMode: 'PROVISIONED', ProvisionedThroughput: pt,
+      GlobalSecondaryIndexUpdates: [{ Update: { IndexName: 'by_a', ProvisionedThroughput: { ReadCapacityUnits: 3, WriteCapacityUnits: 4 } } }],
+    }));
+    d = (await client.send(new DescribeTableCommand({ TableName: 'billing' }))).Table!;
+    assert.equal(d.BillingModeSummary?.BillingMode, 'PROVISIONED');
+    assert.equal(d.ProvisionedThroughput?.ReadCapacityUnits, 5);
+    assert.equal(d.ProvisionedThroughput?.WriteCapacityUnits, 6);
+    assert.equal(d.GlobalSecondaryIndexes![0]!.ProvisionedThroughput?.ReadCapacityUnits, 3);
+    assert.equal(d.GlobalSecondaryIndexes![0]!.ProvisionedThroughput?.WriteCapacityUnits, 4);
+
+    await client.send(new UpdateTableCommand({ TableName: 'billing', BillingMode: 'PAY_PER_REQUEST' }));
+    d = (await client.send(new DescribeTableCommand({ TableName: 'billing' }))).Table!;
+    assert.equal(d.BillingModeSummary?.BillingMode, 'PAY_PER_REQUEST');
+    assert.equal(d.GlobalSecondaryIndexes![0]!.ProvisionedThroughput?.ReadCapacityUnits, 0);
+    const q = await client.send(new QueryCommand({ TableName: 'billing', IndexName: 'by_a', KeyConditionExpression: 'a = :a', ExpressionAttributeValues: { ':a': { S: 'x' } } }));
+    assert.equal(q.Count, 1, 'the remaining index still answers');
+  });
+
+  test('IdempotentParameterMismatchException says why; the ListTables last page has no LastEvaluatedTableName', async () => {
+    await hashTable('idem_msg');
+    const input = { ClientRequestToken: 'token-msg', TransactItems: [{ Put: { TableName: 'idem_msg', Item: { pk: { S: 'a' } } } }] };
+    await client.send(new TransactWriteItemsCommand(input));
+    await expectError(client.send(new TransactWriteItemsCommand({ ...input, TransactItems: [{ Put: { TableName: 'idem_msg', Item: { pk: { S: 'b' } } } }] })),
+      'IdempotentParameterMismatchException', 'Request has a different set of parameters than the original request with the same client request token.');
+    assert.equal((await client.send(new GetItemCommand({ TableName: 'idem_msg', Key: { pk: { S: 'b' } } }))).Item, undefined);
+    const names: string[] = [];
+    let start: string | undefined;
+    let pages = 0;
+    for (;;) {
+      const page = await client.send(new ListTablesCommand({ Limit: 3, ExclusiveStartTableName: start }));
+      names.push(...page.TableNames!);
+      pages++;
+      if (!page.LastEvaluatedTableName) {
+        assert.ok(page.TableNames!.length <= 3);
+        break;
+      }
+      start = page.LastEvaluatedTableName;
+    }
+    assert.ok(pages >= 3);
+    assert.deepEqual(names, [...names].sort());
+    const all = await client.send(new ListTablesCommand({}));
+    assert.deepEqual(all.TableNames, names);
+    assert.equal(all.LastEvaluatedTableName, undefined);
+  });
+});
+
+describe('query filters', () => {
+  test('a Query FilterExpression may not name a key attribute of the table or index queried', async () => {
+    const query = (FilterExpression: string, IndexName?: string) => client.send(new QueryCommand({
+      TableName: 'events', IndexName, KeyConditionExpression: IndexName ? 'kind = :k' : '#u = :u', FilterExpression,
+      ExpressionAttributeNames: IndexName ? undefined : { '#u': 'user' },
+      ExpressionAttributeValues: IndexName ? { ':k': { S: 'view' }, ':v': { N: '0' } } : { ':u': { S: 'u0' }, ':v': { N: '0' } },
+    }));
+    await expectError(query('ts > :v'), 'ValidationException', 'Filter Expression can only contain non-primary key attributes: Primary key attribute: ts');
+    await expectError(query('size(ts) > :v'), 'ValidationException', 'Filter Expression can only contain non-primary key attributes: Primary key attribute: ts');
+    await expectError(query('ts > :v', 'by_kind'), 'ValidationException', 'Filter Expression can only contain non-primary key attributes: Primary key attribute: ts');
+    // On the index, the table's hash key is an ordinary attribute.
+    const ok = await client.send(new QueryCommand({
+      TableName: 'events', IndexName: 'by_kind', KeyConditionExpression: 'kind = :k', FilterExpression: '#u = :u',
+      ExpressionAttributeNames: { '#u': 'user' }, ExpressionAttributeValues: { ':k': { S: 'view' }, ':u': { S: 'u0' } },
+    }));
+    assert.ok(ok.Count! > 0 && ok.Items!.every((i) => i.user!.S === 'u0'));
+    // Scan has no such rule.
+    assert.ok((await client.send(new ScanCommand({ TableName: 'events', FilterExpression: 'ts > :v', ExpressionAttributeValues: { ':v': { N: '0' } } }))).Count! > 0);
+  });
+});
+
+describe('secondary index keys in written items', () => {
+  test('a wrong type or an empty value for an index key is refused, by every write path', async () => {
+    await client.send(new CreateTableCommand({
+      TableName: 'idx_keys', KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }, { AttributeName: 'sk', KeyType: 'RANGE' }],
+      AttributeDefinitions: [
+        { AttributeName: 'pk', AttributeType: 'S' }, { AttributeName: 'sk', AttributeType: 'S' },
+        { AttributeName: 'g', AttributeType: 'S' }, { AttributeName: 'l', AttributeType: 'B' },
+      ],
+      GlobalSecondaryIndexes: [{ IndexName: 'by_g', KeySchema: [{ AttributeName: 'g', KeyType: 'HASH' }], Projection: { ProjectionType: 'ALL' } }],
+      LocalSecondaryIndexes: [{ IndexName: 'by_l', KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }, { AttributeName: 'l', KeyType: 'RANGE' }], Projection: { ProjectionType: 'ALL' } }],
+      BillingMode: 'PAY_PER_REQUEST',
+    }));
+    const key = { pk: { S: 'a' }, sk: { S: 'b' } };
+    const wrongType = 'One or more parameter values were invalid: Type mismatch for Index Key g Expected: S Actual: N IndexName: by_g';
+    const emptyS = 'One or more parameter values are not valid. A value specified for a secondary index key is not supported. The AttributeValue for a key attribute cannot contain an empty string value. IndexName: by_g, IndexKey: g';
+    const emptyB = 'One or more parameter values are not valid. A value specified for a secondary index key is not supported. The AttributeValue for a key attribute cannot contain an empty binary value. IndexName: by_l, IndexKey: l';
+    await expectError(client.send(new PutItemCommand({ TableName: 'idx_keys', Item: { ...key, g: { N: '1' } } })), 'ValidationException', wrongType);
+    await expectError(client.send(new PutItemCommand({ TableName: 'idx_keys', Item: { ...key, g: { S: '' } } })), 'ValidationException', emptyS);
+    await expectError(client.send(new PutItemCommand({ TableName: 'idx_keys', Item: { ...key, l: { B: new Uint8Array(0) } } })), 'ValidationException', emptyB);
+    await expectError(client.send(new UpdateItemCommand({ TableName: 'idx_keys', Key: key, UpdateExpression: 'SET g = :n', ExpressionAttributeValues: { ':n': { N: '1' } } })),
+      'ValidationException', wrongType);
+    await expectError(client.send(new BatchWriteItemCommand({ RequestItems: { idx_keys: [{ PutRequest: { Item: { ...key, g: { S: '' } } } }] } })), 'ValidationException', emptyS);
+    assert.equal((await client.send(new ScanCommand({ TableName: 'idx_keys' }))).Count, 0, 'nothing was written');
+    // Without the attributes the item is written and simply not indexed; a non-key attribute may be empty.
+    await client.send(new PutItemCommand({ TableName: 'idx_keys', Item: { ...key, note: { S: '' } } }));
+    assert.equal((await client.send(new ScanCommand({ TableName: 'idx_keys', IndexName: 'by_g' }))).Count, 0);
   });
 });

@@ -1087,3 +1087,56 @@ describe('reserved words', () => {
     for (const w of ['REMOVE', 'foo', 'id', 'pk', 'begins_with', 'attribute_exists']) assert.ok(!isReservedWord(w), w);
   });
 });
+
+describe('legacy parameters translated into expression trees', async () => {
+  const { expectedCondition, filterCondition, attributeUpdatesPlan, applyAttributeUpdates } = await import('../../src/dynamodb/legacy.js');
+  const item: Item = {
+    s: { S: 'hello' }, n: { N: '10' }, b: { B: Buffer.from([1, 2, 3]).toString('base64') },
+    ss: { SS: ['a', 'b'] }, ns: { NS: ['1', '2'] }, l: { L: [{ S: 'x' }, { N: '5' }] },
+  };
+  const holds = (name: string, op: string, values: AttributeValue[] = []) =>
+    evaluateCondition(filterCondition({ [name]: { ComparisonOperator: op, AttributeValueList: values } }, undefined)!, item);
+
+  it('compares as ConditionExpression does: missing attributes and other types', () => {
+    assert.equal(holds('missing', 'NE', [{ S: 'x' }]), true, 'NE holds for a missing attribute');
+    assert.equal(holds('n', 'NE', [{ S: '10' }]), true, 'NE holds across types');
+    assert.equal(holds('n', 'EQ', [{ N: '10.0' }]), true, 'numbers by value');
+    assert.equal(holds('n', 'GT', [{ S: '1' }]), false, 'ordering across types is false');
+    assert.equal(holds('missing', 'NOT_CONTAINS', [{ S: 'x' }]), true);
+    assert.equal(holds('missing', 'CONTAINS', [{ S: 'x' }]), false);
+    assert.equal(holds('missing', 'NULL'), true);
+    assert.equal(holds('s', 'NOT_NULL'), true);
+  });
+
+  it('CONTAINS, BEGINS_WITH, IN and BETWEEN over each kind of target', () => {
+    assert.equal(holds('s', 'CONTAINS', [{ S: 'ell' }]), true);
+    assert.equal(holds('ss', 'CONTAINS', [{ S: 'b' }]), true);
+    assert.equal(holds('ns', 'CONTAINS', [{ N: '2.0' }]), true);
+    assert.equal(holds('l', 'CONTAINS', [{ N: '5' }]), true, 'a list member');
+    assert.equal(holds('b', 'CONTAINS', [{ B: Buffer.from([2, 3]).toString('base64') }]), true);
+    assert.equal(holds('b', 'BEGINS_WITH', [{ B: Buffer.from([1]).toString('base64') }]), true);
+    assert.equal(holds('s', 'BEGINS_WITH', [{ S: 'ello' }]), false);
+    assert.equal(holds('n', 'IN', [{ N: '1' }, { N: '10' }]), true);
+    assert.equal(holds('n', 'BETWEEN', [{ N: '10' }, { N: '11' }]), true);
+    assert.equal(holds('s', 'BETWEEN', [{ S: 'a' }, { S: 'b' }]), false);
+  });
+
+  it('Expected: Exists and Value, joined with AND or OR', () => {
+    const both = { Expected: { n: { Value: { N: '10' } }, s: { Exists: false } } };
+    assert.equal(evaluateCondition(expectedCondition(both)!, item), false);
+    assert.equal(evaluateCondition(expectedCondition({ ...both, ConditionalOperator: 'OR' })!, item), true);
+    assert.equal(evaluateCondition(expectedCondition({ Expected: { s: { Exists: false } } })!, undefined), true, 'no item: nothing exists');
+    assert.equal(expectedCondition({ Expected: {} }), undefined);
+  });
+
+  it('AttributeUpdates: ADD appends to a list or starts one, PUT replaces, DELETE without a value removes', () => {
+    const plan = attributeUpdatesPlan({ l: { Action: 'ADD', Value: { L: [{ S: 'y' }] } }, fresh: { Action: 'ADD', Value: { L: [{ S: 'z' }] } }, s: { Action: 'DELETE' }, n: { Value: { N: '1' } } })!;
+    const out = applyAttributeUpdates(plan, item, ['pk']);
+    assert.deepEqual(out.l, { L: [{ S: 'x' }, { N: '5' }, { S: 'y' }] });
+    assert.deepEqual(out.fresh, { L: [{ S: 'z' }] });
+    assert.equal(out.s, undefined);
+    assert.deepEqual(out.n, { N: '1' });
+    assert.deepEqual(item.s, { S: 'hello' }, 'the input item is not modified');
+    rejects(() => applyAttributeUpdates(attributeUpdatesPlan({ s: { Action: 'ADD', Value: { N: '1' } } })!, item, ['pk']), 'Type mismatch for attribute to update');
+  });
+});

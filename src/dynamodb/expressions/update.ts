@@ -13,7 +13,9 @@ import { getAtPath, type Path } from './paths.js';
 import type { SetValue, UpdateOperand, UpdatePlan } from './update-parser.js';
 
 const BAD_PATH = 'The document path provided in the update expression is invalid for update';
-const BAD_TYPE = 'An operand in the update expression has an incorrect data type';
+/** Exported so AttributeUpdates (legacy.ts) can word the same failure the legacy way. */
+export const BAD_UPDATE_TYPE = 'An operand in the update expression has an incorrect data type';
+const BAD_TYPE = BAD_UPDATE_TYPE;
 const MISSING = 'The provided expression refers to an attribute that does not exist in the item';
 
 /** Rejects an update that targets a key attribute (at any depth), naming the first such key. */
