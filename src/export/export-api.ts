@@ -278,23 +278,55 @@ export function listExports(x: ExportContext, rc: RequestContext, input: Input):
     before = Buffer.from(String(input.NextToken), 'base64url').toString('utf8');
     if (!parseExportArn(before)) throw validation('Invalid NextToken provided for ListExports');
   }
+  // AWS ties exports to the table's identity, not its name: once a table is deleted, or deleted and
+  // re-created under the same name, ListExports (filtered or not) no longer shows its old exports,
+  // and a TableArn naming no table answers an empty list (a third-party probe record of live AWS,
+  // ack-api-quirks DDB-EXPORT-020; spec 7.2). DescribeExport still finds them.
   let owner: string | undefined;
+  let ownerTableId: string | undefined;
   if (input.TableArn !== undefined) {
-    const t = tableFromArn(x, rc, String(input.TableArn));
+    const t = tableForListing(x, rc, String(input.TableArn));
+    if (!t) return { ExportSummaries: [] };
     owner = t.state.TableArn;
+    ownerTableId = t.state.TableId;
   }
   const since = x.svc.clock.nowMillis() - EXPORT_RETENTION_MS;
-  const jobs = x.jobs.listJobs(EXPORT_JOB, rc.account, rc.region, { owner, before, limit: limit + 1, since });
-  const live = jobs.filter((j) => owner !== undefined || x.svc.findTable(rc, j.owner.slice(j.owner.indexOf('/') + 1)) !== undefined);
-  const page = live.slice(0, limit);
-  const out: Record<string, unknown> = {
-    ExportSummaries: page.map((j) => {
-      const s = JSON.parse(j.state) as ExportState;
-      return { ExportArn: s.ExportArn, ExportStatus: s.ExportStatus, ExportType: s.kind };
-    }),
+  const liveIds = new Map<string, string | undefined>();
+  const isListed = (s: ExportState): boolean => {
+    if (ownerTableId !== undefined) return s.TableId === ownerTableId;
+    if (!liveIds.has(s.TableName)) liveIds.set(s.TableName, x.svc.findTable(rc, s.TableName)?.state.TableId);
+    return liveIds.get(s.TableName) === s.TableId;
   };
-  if (jobs.length > limit) out.NextToken = Buffer.from(page[page.length - 1]!.id, 'utf8').toString('base64url');
+  // Rows of tables that are gone are skipped, so a page is filled from as many batches as it takes;
+  // one extra listed row tells whether a NextToken is due.
+  const listed: ExportState[] = [];
+  const batch = Math.max(limit + 1, 100);
+  for (let cursor = before; listed.length <= limit;) {
+    const jobs = x.jobs.listJobs(EXPORT_JOB, rc.account, rc.region, { owner, before: cursor, limit: batch, since });
+    for (const j of jobs) {
+      const s = JSON.parse(j.state) as ExportState;
+      if (isListed(s)) listed.push(s);
+      if (listed.length > limit) break;
+    }
+    if (jobs.length < batch) break;
+    cursor = jobs[jobs.length - 1]!.id;
+  }
+  const page = listed.slice(0, limit);
+  const out: Record<string, unknown> = {
+    ExportSummaries: page.map((s) => ({ ExportArn: s.ExportArn, ExportStatus: s.ExportStatus, ExportType: s.kind })),
+  };
+  if (listed.length > limit) out.NextToken = Buffer.from(page[page.length - 1]!.ExportArn, 'utf8').toString('base64url');
   return out;
+}
+
+/** The table a ListExports TableArn names, or undefined when there is none (an empty list, not an error). */
+function tableForListing(x: ExportContext, rc: RequestContext, arn: string) {
+  try {
+    return tableFromArn(x, rc, arn);
+  } catch (e) {
+    if (e instanceof AwsError && e.code === 'TableNotFoundException') return undefined;
+    throw e;
+  }
 }
 
 export function manifestKey(s: ExportState): string {

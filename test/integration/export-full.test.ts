@@ -1,5 +1,5 @@
 import {
-  BatchWriteItemCommand, CreateTableCommand, DescribeExportCommand, DynamoDBClient, ExportTableToPointInTimeCommand, GetItemCommand, ListExportsCommand,
+  BatchWriteItemCommand, CreateTableCommand, DeleteTableCommand, DescribeExportCommand, DynamoDBClient, ExportTableToPointInTimeCommand, GetItemCommand, ListExportsCommand,
   PutItemCommand, UpdateContinuousBackupsCommand, UpdateItemCommand, type AttributeValue,
 } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
@@ -244,6 +244,57 @@ describe('full export', () => {
     assert.notEqual(page2.ExportSummaries![0]!.ExportArn, page1.ExportSummaries![0]!.ExportArn);
     await expectError(client.send(new ListExportsCommand({ NextToken: 'garbage' })), 'ValidationException', /ListExports/);
     await expectError(client.send(new ListExportsCommand({ MaxResults: 26 })), 'ValidationException', /maxResults/);
+  });
+
+  test('ListExports after DeleteTable and a same-name re-create: full pages, right NextToken, old exports gone', async () => {
+    // 'zzz' sorts after every other table, so its exports are the newest rows of the listing: once the
+    // table is gone, a whole page of them must be skipped, not returned short or crash.
+    await createTable('zzz');
+    await putMany('zzz', [{ pk: { S: 'a' }, sk: { N: '1' } }]);
+    const old: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const r = await client.send(new ExportTableToPointInTimeCommand({ TableArn: arn('zzz'), S3Bucket: 'exports', S3Prefix: 'zzz' }));
+      old.push((await waitForExport(client, r.ExportDescription!.ExportArn!)).ExportArn!);
+    }
+    const walk = async (pageSize: number, tableArn?: string): Promise<string[]> => {
+      const seen: string[] = [];
+      let token: string | undefined;
+      do {
+        const page = await client.send(new ListExportsCommand({ MaxResults: pageSize, NextToken: token, TableArn: tableArn }));
+        const n = page.ExportSummaries!.length;
+        if (page.NextToken) assert.equal(n, pageSize, 'a page with a NextToken is full');
+        seen.push(...page.ExportSummaries!.map((e) => e.ExportArn!));
+        token = page.NextToken;
+      } while (token);
+      return seen;
+    };
+    const everything = await walk(25);
+    assert.ok(old.every((a) => everything.includes(a)));
+    await client.send(new DeleteTableCommand({ TableName: 'zzz' }));
+    // The audit's repro, through the CLI: it answered 500 InternalServerError.
+    const cli = await awsCli(strata.url, ['dynamodb', 'list-exports', '--max-results', '1']);
+    assert.equal(cli.code, 0, cli.stderr);
+    const first = JSON.parse(cli.stdout) as { ExportSummaries: Array<{ ExportArn: string }>; NextToken?: string };
+    assert.equal(first.ExportSummaries.length, 1);
+    assert.ok(!old.includes(first.ExportSummaries[0]!.ExportArn));
+    const remaining = everything.filter((a) => !old.includes(a));
+    assert.deepEqual(await walk(1), remaining, 'one a page: every live export once, newest first, none of the deleted table');
+    assert.deepEqual(await walk(2), remaining);
+    assert.deepEqual(await walk(25), remaining);
+    // A TableArn of a table that is gone: an empty list (as AWS answers), not TableNotFoundException.
+    assert.deepEqual((await client.send(new ListExportsCommand({ TableArn: arn('zzz') }))).ExportSummaries, []);
+    // Re-created under the same name (same ARN, new TableId): the old table's exports stay hidden.
+    await createTable('zzz');
+    assert.deepEqual((await client.send(new ListExportsCommand({ TableArn: arn('zzz') }))).ExportSummaries, []);
+    const fresh = await client.send(new ExportTableToPointInTimeCommand({ TableArn: arn('zzz'), S3Bucket: 'exports', S3Prefix: 'zzz' }));
+    await waitForExport(client, fresh.ExportDescription!.ExportArn!);
+    const listed = await client.send(new ListExportsCommand({ TableArn: arn('zzz') }));
+    assert.deepEqual(listed.ExportSummaries!.map((e) => e.ExportArn), [fresh.ExportDescription!.ExportArn]);
+    assert.deepEqual(await walk(1), [fresh.ExportDescription!.ExportArn!, ...remaining]);
+    // DescribeExport still finds the old table's exports.
+    const d = (await client.send(new DescribeExportCommand({ ExportArn: old[0]! }))).ExportDescription!;
+    assert.equal(d.ExportStatus, 'COMPLETED');
+    assert.notEqual(d.TableId, fresh.ExportDescription!.TableId);
   });
 });
 
