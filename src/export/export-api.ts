@@ -39,7 +39,7 @@ export function loadExport(jobs: JobStore, arn: string): ExportState | undefined
 }
 
 export function saveExport(jobs: JobStore, account: string, region: string, state: ExportState): void {
-  jobs.putJob({ kind: EXPORT_JOB, id: state.ExportArn, account, region, owner: state.TableArn, createdAt: state.StartTime, state: JSON.stringify(state) });
+  jobs.putJob({ kind: EXPORT_JOB, id: state.ExportArn, account, region, owner: state.TableArn, createdAt: state.StartTime, state: JSON.stringify(state), status: state.ExportStatus });
 }
 
 /** The ExportDescription as AWS returns it (times as epoch seconds). */
@@ -169,9 +169,9 @@ export function exportTableToPointInTime(x: ExportContext, rc: RequestContext, i
   } else {
     Object.assign(state, incrementalWindow(x, spec!, window.earliestMicros));
   }
-  const inProgress = x.jobs.listJobs(EXPORT_JOB, rc.account, rc.region, { limit: x.limits.maxInProgress + 1, since: nowMs - EXPORT_RETENTION_MS })
-    .filter((j) => (JSON.parse(j.state) as ExportState).ExportStatus === 'IN_PROGRESS').length;
-  if (inProgress >= x.limits.maxInProgress) {
+  // Counted from the job store's status index: every export of the account still running, however
+  // many finished ones there are.
+  if (x.jobs.countJobs(EXPORT_JOB, rc.account, rc.region, 'IN_PROGRESS') >= x.limits.maxInProgress) {
     throw new AwsError('LimitExceededException', `There are too many concurrent exports in progress; the limit is ${x.limits.maxInProgress}`, 400);
   }
   // Reserving a commit timestamp makes "now" exact: every write acknowledged after this call commits later.
