@@ -96,3 +96,53 @@ test('export metadata is kept for 90 days, then forgotten (the objects stay)', a
   await assert.rejects(client.send(new DescribeExportCommand({ ExportArn: some })), (e: Error) => e.name === 'ExportNotFoundException');
   assert.ok((await listKeys(bucket, 'cli-exports', 'cli/')).length > 0, 'DynamoDB never deletes what it wrote');
 });
+
+test('--incremental-min-period: bad values refuse to start; a short minimum is enforced and reported in seconds', async () => {
+  for (const bad of ['-1', 'abc']) {
+    const r = await run(process.execPath, [BIN, 'serve', '--in-memory', '--port', '0', `--incremental-min-period=${bad}`], { env: awsEnv(), timeout: 20_000 }).then(
+      () => assert.fail('the server should refuse the flag'),
+      (e: { code: number; stderr: string }) => e,
+    );
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, new RegExp(`--incremental-min-period must be a non-negative number, not "${bad}"`));
+  }
+  const short = await startStrataProcess(['--in-memory', '--incremental-min-period', '30']);
+  const c = dynamo(short.url);
+  const b = s3(short.url);
+  try {
+    await b.send(new CreateBucketCommand({ Bucket: 'incr' }));
+    await c.send(new CreateTableCommand({
+      TableName: 'short_min', KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }], AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }], BillingMode: 'PAY_PER_REQUEST',
+    }));
+    await c.send(new UpdateContinuousBackupsCommand({ TableName: 'short_min', PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } }));
+    const from = (await advance(short.url, 1)) + 1;
+    await c.send(new PutItemCommand({ TableName: 'short_min', Item: { id: { S: 'x' } } }));
+    const to = (await advance(short.url, 120)) - 60_000;
+    const tArn = 'arn:aws:dynamodb:us-east-1:000000000000:table/short_min';
+    const incremental = (ExportFromTime: number, ExportToTime: number) => new ExportTableToPointInTimeCommand({
+      TableArn: tArn, S3Bucket: 'incr', ExportType: 'INCREMENTAL_EXPORT', IncrementalExportSpecification: { ExportFromTime: new Date(ExportFromTime), ExportToTime: new Date(ExportToTime) },
+    });
+    await assert.rejects(c.send(incremental(from, from + 10_000)), (e: Error) => {
+      assert.equal(e.name, 'InvalidExportTimeException');
+      assert.equal(e.message, 'Difference between export period from time and export period to time is less than 30 seconds');
+      return true;
+    });
+    const r = await c.send(incremental(from, to));
+    const d0 = r.ExportDescription!;
+    // AWS starts incremental exports on a whole second (spec 2.3, 6).
+    assert.equal(d0.StartTime!.getTime() % 1000, 0);
+    assert.match(d0.ExportArn!, /\/export\/\d{11}000-[0-9a-f]{8}$/);
+    assert.equal(Number(d0.ExportArn!.split('/').pop()!.slice(0, 14)), d0.StartTime!.getTime());
+    const d = await waitForExport(c, d0.ExportArn!);
+    assert.equal(d.ExportStatus, 'COMPLETED', d.FailureMessage);
+    assert.equal(d.ItemCount, 1);
+    const dir = d.ExportManifest!.replace(/\/manifest-summary\.json$/, '');
+    const v = await run(process.execPath, [BIN, 'verify', `s3://incr/${dir}/`, '--endpoint-url', short.url, '--json'], { env: awsEnv() });
+    const report = JSON.parse(v.stdout) as { ok: boolean; exportType: string };
+    assert.deepEqual([report.ok, report.exportType], [true, 'INCREMENTAL_EXPORT']);
+  } finally {
+    c.destroy();
+    b.destroy();
+    await short.stop();
+  }
+});
