@@ -1,12 +1,13 @@
-import { CreateTableCommand, DescribeExportCommand, ExportTableToPointInTimeCommand, ListExportsCommand, PutItemCommand, UpdateContinuousBackupsCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { CreateBucketCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { BatchWriteItemCommand, CreateTableCommand, DescribeExportCommand, ExportTableToPointInTimeCommand, ListExportsCommand, PutItemCommand, UpdateContinuousBackupsCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateBucketCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
 import { advance } from '../helpers/admin.js';
 import { awsEnv, dynamo } from '../helpers/clients.js';
-import { listKeys, s3, waitForExport } from '../helpers/exports.js';
+import { getBytes, listKeys, readExport, s3, waitForExport } from '../helpers/exports.js';
 import { BIN, startStrataProcess, type StrataProcess } from '../helpers/strata-process.js';
 
 const run = promisify(execFile);
@@ -145,4 +146,57 @@ test('--incremental-min-period: bad values refuse to start; a short minimum is e
     b.destroy();
     await short.stop();
   }
+});
+
+test('strata verify accepts a data file uploaded in several parts (multipart ETag) and still catches a wrong one', async () => {
+  // Random base64 hardly compresses: ~14 MB of it makes a data file over the sink's 8 MiB part size. One
+  // partition key puts every item in the same data file (files split the partition-hash space).
+  const name = 'big_rows';
+  await client.send(new CreateTableCommand({
+    TableName: name, KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }, { AttributeName: 'n', KeyType: 'RANGE' }],
+    AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }, { AttributeName: 'n', AttributeType: 'N' }], BillingMode: 'PAY_PER_REQUEST',
+  }));
+  await client.send(new UpdateContinuousBackupsCommand({ TableName: name, PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } }));
+  const batches = [];
+  for (let i = 0; i < 3500; i += 25) {
+    batches.push(Array.from({ length: 25 }, (_, k) => ({ PutRequest: { Item: { id: { S: 'one' }, n: { N: String(i + k) }, blob: { S: randomBytes(3000).toString('base64') } } } })));
+  }
+  for (let i = 0; i < batches.length; i += 4) {
+    await Promise.all(batches.slice(i, i + 4).map((b) => client.send(new BatchWriteItemCommand({ RequestItems: { [name]: b } }))));
+  }
+  const r = await client.send(new ExportTableToPointInTimeCommand({ TableArn: `arn:aws:dynamodb:us-east-1:000000000000:table/${name}`, S3Bucket: 'cli-exports', S3Prefix: 'big' }));
+  const d = await waitForExport(client, r.ExportDescription!.ExportArn!);
+  assert.equal(d.ExportStatus, 'COMPLETED', d.FailureMessage);
+  const out = await readExport(bucket, 'cli-exports', d.ExportManifest!);
+  const big = out.files.find((f) => out.raw.get(f.dataFileS3Key)!.length > 8 * 1024 * 1024);
+  assert.ok(big, `a data file over 8 MiB (sizes: ${out.files.map((f) => out.raw.get(f.dataFileS3Key)!.length).join(', ')})`);
+  assert.match(big.etag, /^[0-9a-f]{32}-[2-9]$/, 'S3 gave it a multipart ETag of several parts');
+  const dir = d.ExportManifest!.replace(/\/manifest-summary\.json$/, '');
+  const verify = (args: string[] = []) => run(process.execPath, [BIN, 'verify', `s3://cli-exports/${dir}/`, '--endpoint-url', strata.url, '--json', ...args], { env: awsEnv() })
+    .then((v) => ({ code: 0, stdout: v.stdout }), (e: { code: number; stdout: string }) => e);
+  const ok = await verify();
+  const report = JSON.parse(ok.stdout) as { ok: boolean; itemCount: number; problems: unknown[] };
+  assert.deepEqual([ok.code, report.ok, report.itemCount, report.problems], [0, true, 3500, []]);
+  // The same file with a manifest etag that is wrong in one digit (md5Checksum and the .md5 left right):
+  // only the recomputed ETag can notice.
+  const filesKey = `${dir}/manifest-files.json`;
+  const filesText = (await getBytes(bucket, 'cli-exports', filesKey)).toString('utf8');
+  const wrongEtag = `${big.etag[0] === '0' ? '1' : '0'}${big.etag.slice(1)}`;
+  const tampered = filesText.replace(big.etag, wrongEtag);
+  await bucket.send(new PutObjectCommand({ Bucket: 'cli-exports', Key: filesKey, Body: tampered }));
+  await bucket.send(new PutObjectCommand({ Bucket: 'cli-exports', Key: `${dir}/manifest-files.md5`, Body: createHash('md5').update(tampered).digest('base64') }));
+  const bad = await verify();
+  const badReport = JSON.parse(bad.stdout) as { ok: boolean; problems: Array<{ code: string; key?: string }> };
+  assert.equal(bad.code, 1);
+  assert.deepEqual(badReport.problems.map((p) => [p.code, p.key]), [['EtagMismatch', big.dataFileS3Key]]);
+  // And a data file whose bytes changed fails on its checksums.
+  await bucket.send(new PutObjectCommand({ Bucket: 'cli-exports', Key: filesKey, Body: filesText }));
+  await bucket.send(new PutObjectCommand({ Bucket: 'cli-exports', Key: `${dir}/manifest-files.md5`, Body: createHash('md5').update(filesText).digest('base64') }));
+  const gz = Buffer.from(out.raw.get(big.dataFileS3Key)!);
+  gz[gz.length >> 1] = gz[gz.length >> 1]! ^ 0xff;
+  await bucket.send(new PutObjectCommand({ Bucket: 'cli-exports', Key: big.dataFileS3Key, Body: gz }));
+  const corrupt = await verify();
+  const codes = (JSON.parse(corrupt.stdout) as { problems: Array<{ code: string }> }).problems.map((p) => p.code);
+  assert.equal(corrupt.code, 1);
+  assert.ok(codes.includes('Md5Mismatch') && codes.includes('EtagMismatch'), codes.join(','));
 });
