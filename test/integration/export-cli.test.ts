@@ -52,6 +52,27 @@ test('strata export --wait shows progress and ends with the manifest; strata ver
   assert.match(failed.stderr, /S3NoSuchBucket: .*The specified bucket does not exist/);
 });
 
+test('strata export --client-token: a rerun returns the same export, other parameters conflict', async () => {
+  const args = ['export', '--endpoint-url', strata.url, '--table-arn', arn, '--s3-bucket', 'cli-exports', '--s3-prefix', 'token', '--client-token', 'cli-token-1'];
+  const started = async (extra: string[] = []) => JSON.parse((await run(process.execPath, [BIN, ...args, ...extra], { env: awsEnv() })).stdout) as { ExportDescription: { ExportArn: string; ClientToken: string } };
+  const a = await started();
+  assert.equal(a.ExportDescription.ClientToken, 'cli-token-1');
+  const b = await started();
+  assert.equal(b.ExportDescription.ExportArn, a.ExportDescription.ExportArn);
+  const conflict = await run(process.execPath, [BIN, ...args, '--export-format', 'ION'], { env: awsEnv() }).then(
+    () => assert.fail('expected a non-zero exit'),
+    (e: { code: number; stderr: string }) => e,
+  );
+  assert.equal(conflict.code, 1);
+  assert.match(conflict.stderr, /An error occurred \(ExportConflictException\): Export conflict: Duplicate request detected with conflicting parameters/);
+  // Without the flag every run is a new export.
+  const plain = ['export', '--endpoint-url', strata.url, '--table-arn', arn, '--s3-bucket', 'cli-exports', '--s3-prefix', 'token'];
+  const x = JSON.parse((await run(process.execPath, [BIN, ...plain], { env: awsEnv() })).stdout) as { ExportDescription: { ExportArn: string } };
+  const y = JSON.parse((await run(process.execPath, [BIN, ...plain], { env: awsEnv() })).stdout) as { ExportDescription: { ExportArn: string } };
+  assert.notEqual(x.ExportDescription.ExportArn, y.ExportDescription.ExportArn);
+  for (const e of [a, x, y]) assert.equal((await waitForExport(client, e.ExportDescription.ExportArn)).ExportStatus, 'COMPLETED');
+});
+
 test('strata verify finds a corrupted data file', async () => {
   const r = await client.send(new ExportTableToPointInTimeCommand({ TableArn: arn, S3Bucket: 'cli-exports', S3Prefix: 'tamper' }));
   const d = await waitForExport(client, r.ExportDescription!.ExportArn!);
