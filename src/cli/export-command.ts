@@ -12,6 +12,8 @@ export const EXPORT_USAGE = `usage: strata export --table-arn ARN --s3-bucket BU
   --export-type T           FULL_EXPORT (default) or INCREMENTAL_EXPORT
   --from SECONDS --to SECONDS --view-type V   incremental period and NEW_IMAGE | NEW_AND_OLD_IMAGES
   --s3-bucket-owner ACCOUNT --s3-sse-algorithm AES256|KMS --s3-sse-kms-key-id KEY
+  --client-token TOKEN      idempotency token: rerunning with the same token (within 8 hours) returns
+                            the same export instead of starting another (default: a new UUID)
   --wait                    show a progress bar until the export ends; exit 1 if it FAILED
 Credentials and region come from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_REGION / AWS_DEFAULT_REGION.`;
 
@@ -27,7 +29,7 @@ export async function exportCommand(args: string[]): Promise<number> {
       'endpoint-url': { type: 'string' }, 'table-arn': { type: 'string' }, 's3-bucket': { type: 'string' }, 's3-prefix': { type: 'string' },
       'export-format': { type: 'string' }, 'export-time': { type: 'string' }, 'export-type': { type: 'string' }, from: { type: 'string' },
       to: { type: 'string' }, 'view-type': { type: 'string' }, 's3-bucket-owner': { type: 'string' }, 's3-sse-algorithm': { type: 'string' },
-      's3-sse-kms-key-id': { type: 'string' }, wait: { type: 'boolean' }, help: { type: 'boolean' },
+      's3-sse-kms-key-id': { type: 'string' }, 'client-token': { type: 'string' }, wait: { type: 'boolean' }, help: { type: 'boolean' },
     },
   });
   if (values.help || !values['table-arn'] || !values['s3-bucket']) {
@@ -53,6 +55,8 @@ export async function exportCommand(args: string[]): Promise<number> {
       S3BucketOwner: values['s3-bucket-owner'],
       S3SseAlgorithm: values['s3-sse-algorithm'] as 'AES256' | 'KMS' | undefined,
       S3SseKmsKeyId: values['s3-sse-kms-key-id'],
+      // Left out, the SDK fills in a fresh UUID (the member is an idempotency token).
+      ClientToken: values['client-token'],
     }));
     const started = res.ExportDescription!;
     if (!values.wait) {

@@ -17,6 +17,43 @@ const LIST_MAX = 25;
 
 type Input = Record<string, unknown>;
 
+/**
+ * Request-validation messages as live AWS answers them. Source: a third-party record of probes against
+ * AWS (ack-api-quirks, services/dynamodb, findings DDB-EXPORT-001..005 and 009, verified 2026-10-09;
+ * not official). They agree with what ../spec/dynamodb-export-format.md section 8 marks as verified
+ * ("Duplicate request detected", "Difference between export period ...", "Export Time").
+ */
+const MSG = {
+  conflict: 'Export conflict: Duplicate request detected with conflicting parameters',
+  specWithoutType: 'Invalid Request: Export Type expected to be Incremental Export when incremental export specification is provided',
+  specWithFull: 'Invalid Request: When Export Type is Full Export , Incremental Export Specification should not be provided',
+  typeWithoutSpec: 'Invalid Request: Incremental Export Specification expected when export type is set as Incremental Export',
+  fromMissing: 'Invalid Request: ExportFromTime must be provided in IncrementalExportSpecification',
+  kmsKeyWithoutKms: 'Invalid Request: KMS Key Id is not supported for this encryption type',
+  notAnArn: 'One or more parameter values were invalid: tableArn is not a valid ARN',
+  notATableArn: 'Invalid Request: Table ARN is invalid.',
+  exportTime: 'Export Time is invalid',
+  /** The probes show the requested time, in whole seconds, after the colon. */
+  fromTooEarly: (ms: number) => `Incremental export period from time cannot be less than the table creation time : ${isoSeconds(ms)}`,
+  toInFuture: (ms: number) => `Incremental export period to time cannot be greater than the current time : ${isoSeconds(ms)}`,
+  // Not captured by the probes (the inverted window hit the creation-time check first); the text is
+  // from Airflow's handling of the AWS error, and the code follows the probes' finding that every
+  // window violation is InvalidExportTimeException.
+  fromNotBeforeTo: 'Incremental export period from time should not be greater or equal to incremental export period to time',
+  tooShort: (seconds: number) => `Difference between export period from time and export period to time is less than ${duration(seconds)}`,
+  tooLong: 'Difference between export period from time and export period to time should not be more than 24 hours',
+};
+
+function isoSeconds(ms: number): string {
+  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace(/\.000Z$/, 'Z');
+}
+
+/** AWS says "15 minutes"; a shorter configured minimum (tests) must not round to "0 minutes". */
+function duration(seconds: number): string {
+  if (seconds >= 60 && seconds % 60 === 0) return seconds === 60 ? '1 minute' : `${seconds / 60} minutes`;
+  return seconds === 1 ? '1 second' : `${seconds} seconds`;
+}
+
 export interface ExportLimits {
   maxInProgress: number;
   /** Uncompressed table bytes per data file: small enough to spread over both cores and resume cheaply. */
@@ -39,7 +76,7 @@ export function loadExport(jobs: JobStore, arn: string): ExportState | undefined
 }
 
 export function saveExport(jobs: JobStore, account: string, region: string, state: ExportState): void {
-  jobs.putJob({ kind: EXPORT_JOB, id: state.ExportArn, account, region, owner: state.TableArn, createdAt: state.StartTime, state: JSON.stringify(state) });
+  jobs.putJob({ kind: EXPORT_JOB, id: state.ExportArn, account, region, owner: state.TableArn, createdAt: state.StartTime, state: JSON.stringify(state), status: state.ExportStatus });
 }
 
 /** The ExportDescription as AWS returns it (times as epoch seconds). */
@@ -90,7 +127,7 @@ function checkRequest(input: Input): void {
     c.fail(input.ClientToken, 'clientToken', 'Member must satisfy regular expression pattern: ^[^\\$]+$');
   }
   if (typeof input.S3SseKmsKeyId === 'string' && (input.S3SseKmsKeyId.length < 1 || input.S3SseKmsKeyId.length > 2048)) {
-    c.fail(input.S3SseKmsKeyId, 's3SseKmsKeyId', 'Member must have length greater than or equal to 1');
+    c.fail(input.S3SseKmsKeyId, 's3SseKmsKeyId', input.S3SseKmsKeyId.length < 1 ? 'Member must have length greater than or equal to 1' : 'Member must have length less than or equal to 2048');
   }
   c.oneOf(input.S3SseAlgorithm, 's3SseAlgorithm', ['AES256', 'KMS']);
   c.oneOf(input.ExportFormat, 'exportFormat', ['DYNAMODB_JSON', 'ION']);
@@ -102,7 +139,7 @@ function checkRequest(input: Input): void {
     // AWS then uses the account's default aws/s3 key; nothing to reject.
   }
   if (input.S3SseKmsKeyId !== undefined && input.S3SseAlgorithm !== 'KMS') {
-    throw validation('S3SseKmsKeyId can only be specified when S3SseAlgorithm is KMS');
+    throw validation(MSG.kmsKeyWithoutKms);
   }
 }
 
@@ -116,9 +153,13 @@ function requestHash(input: Input): string {
 }
 
 function tableFromArn(x: ExportContext, rc: RequestContext, arn: string) {
+  // A bare name is not an ARN; an ARN of something other than a table (an index, another service) is
+  // not a table ARN; another account's table is access denied (probe record DDB-EXPORT-001/002).
+  if (!/^arn:[^:]+:[^:]+:[^:]*:[^:]*:.+$/.test(arn)) throw validation(MSG.notAnArn);
   const m = /^arn:aws:dynamodb:([^:]+):(\d{12}):table\/([a-zA-Z0-9_.-]{3,255})$/.exec(arn);
-  if (!m) throw validation(`Invalid TableArn: ${arn}`);
-  if (m[1] !== rc.region || m[2] !== rc.account) throw new AwsError('TableNotFoundException', `Table not found: ${arn}`, 400);
+  if (!m) throw validation(MSG.notATableArn);
+  if (m[2] !== rc.account) throw new AwsError('AccessDeniedException', 'Access is denied', 400);
+  if (m[1] !== rc.region) throw new AwsError('TableNotFoundException', `Table not found: ${arn}`, 400);
   const t = x.svc.findTable(rc, m[3]!);
   if (!t) throw new AwsError('TableNotFoundException', `Table not found: ${arn}`, 400);
   return t;
@@ -134,10 +175,10 @@ export function exportTableToPointInTime(x: ExportContext, rc: RequestContext, i
   const kind: ExportType = (input.ExportType as ExportType | undefined) ?? 'FULL_EXPORT';
   const spec = input.IncrementalExportSpecification as Input | undefined;
   if (kind === 'FULL_EXPORT' && spec !== undefined) {
-    throw validation('IncrementalExportSpecification must not be provided when ExportType is FULL_EXPORT');
+    throw validation(input.ExportType === undefined ? MSG.specWithoutType : MSG.specWithFull);
   }
   if (kind === 'INCREMENTAL_EXPORT') {
-    if (!spec) throw validation('IncrementalExportSpecification must be provided when ExportType is INCREMENTAL_EXPORT');
+    if (!spec) throw validation(MSG.typeWithoutSpec);
     if (input.ExportTime !== undefined) throw validation('ExportTime must not be provided when ExportType is INCREMENTAL_EXPORT');
   }
   const hash = requestHash(input);
@@ -146,7 +187,7 @@ export function exportTableToPointInTime(x: ExportContext, rc: RequestContext, i
   const prior = findByToken(x, rc, token, nowMs);
   if (prior) {
     if (prior.requestHash !== hash) {
-      throw new AwsError('ExportConflictException', `Duplicate request detected: the ClientToken ${token} was used for an export with different parameters`, 400);
+      throw new AwsError('ExportConflictException', MSG.conflict, 400);
     }
     return { ExportDescription: describeExport(prior, rc.account) };
   }
@@ -161,7 +202,7 @@ export function exportTableToPointInTime(x: ExportContext, rc: RequestContext, i
     if (input.ExportTime !== undefined) {
       const t = Math.floor(toMillis(input.ExportTime, 'exportTime') * 1000);
       if (t < window.earliestMicros || t > x.svc.clock.nowMicros()) {
-        throw new AwsError('InvalidExportTimeException', 'The specified ExportTime is outside of the point in time recovery window.', 400);
+        throw new AwsError('InvalidExportTimeException', MSG.exportTime, 400);
       }
       state.snapshotMicros = t;
       state.ExportTime = Math.floor(t / 1000);
@@ -169,14 +210,16 @@ export function exportTableToPointInTime(x: ExportContext, rc: RequestContext, i
   } else {
     Object.assign(state, incrementalWindow(x, spec!, window.earliestMicros));
   }
-  const inProgress = x.jobs.listJobs(EXPORT_JOB, rc.account, rc.region, { limit: x.limits.maxInProgress + 1, since: nowMs - EXPORT_RETENTION_MS })
-    .filter((j) => (JSON.parse(j.state) as ExportState).ExportStatus === 'IN_PROGRESS').length;
-  if (inProgress >= x.limits.maxInProgress) {
+  // Counted from the job store's status index: every export of the account still running, however
+  // many finished ones there are.
+  if (x.jobs.countJobs(EXPORT_JOB, rc.account, rc.region, 'IN_PROGRESS') >= x.limits.maxInProgress) {
     throw new AwsError('LimitExceededException', `There are too many concurrent exports in progress; the limit is ${x.limits.maxInProgress}`, 400);
   }
   // Reserving a commit timestamp makes "now" exact: every write acknowledged after this call commits later.
   const startMicros = x.svc.clock.commitTs();
-  const startMs = Math.floor(startMicros / 1000);
+  // AWS's incremental exports start on a whole second: their StartTime ends in .000 and their ExportId's
+  // millisecond part in 000 (spec sections 2.3 and 6, every real sample); full exports keep the millisecond.
+  const startMs = kind === 'INCREMENTAL_EXPORT' ? Math.floor(startMicros / 1_000_000) * 1000 : Math.floor(startMicros / 1000);
   if (kind === 'FULL_EXPORT' && state.snapshotMicros === undefined) {
     state.snapshotMicros = startMicros;
     state.ExportTime = startMs;
@@ -214,26 +257,20 @@ export function exportTableToPointInTime(x: ExportContext, rc: RequestContext, i
 }
 
 function incrementalWindow(x: ExportContext, spec: Input, earliestMicros: number): Partial<ExportState> {
-  if (spec.ExportFromTime === undefined) throw validation('IncrementalExportSpecification.ExportFromTime must be provided');
+  if (spec.ExportFromTime === undefined) throw validation(MSG.fromMissing);
   const fromMs = toMillis(spec.ExportFromTime, 'incrementalExportSpecification.exportFromTime');
   const nowMicros = x.svc.clock.nowMicros();
   const toMs = spec.ExportToTime === undefined ? Math.floor(nowMicros / 1000) : toMillis(spec.ExportToTime, 'incrementalExportSpecification.exportToTime');
-  if (fromMs >= toMs) {
-    throw validation('Incremental export period from time should not be greater or equal to incremental export period to time');
-  }
   const fromMicros = Math.round(fromMs * 1000);
   const toMicros = Math.round(toMs * 1000);
-  if (fromMicros < earliestMicros) {
-    throw new AwsError('InvalidExportTimeException', 'Incremental export start time outside PITR window', 400);
-  }
-  if (toMicros > nowMicros) throw new AwsError('InvalidExportTimeException', 'Incremental export end time cannot be in the future', 400);
+  const invalidTime = (message: string) => new AwsError('InvalidExportTimeException', message, 400);
+  // AWS's order, per the probes: the window's start first (it fired before the length checks), then its end.
+  if (fromMicros < earliestMicros) throw invalidTime(MSG.fromTooEarly(fromMs));
+  if (toMicros > nowMicros) throw invalidTime(MSG.toInFuture(toMs));
+  if (fromMs >= toMs) throw invalidTime(MSG.fromNotBeforeTo);
   const periodS = (toMs - fromMs) / 1000;
-  if (periodS < x.limits.incrementalMinSeconds) {
-    throw new AwsError('InvalidExportTimeException', `Difference between export period from time and export period to time should be at least ${Math.round(x.limits.incrementalMinSeconds / 60)} minutes`, 400);
-  }
-  if (periodS > 24 * 3600) {
-    throw new AwsError('InvalidExportTimeException', 'Difference between export period from time and export period to time should not be more than 24 hours', 400);
-  }
+  if (periodS < x.limits.incrementalMinSeconds) throw invalidTime(MSG.tooShort(x.limits.incrementalMinSeconds));
+  if (periodS > 24 * 3600) throw invalidTime(MSG.tooLong);
   const view = (spec.ExportViewType as ExportViewType | undefined) ?? 'NEW_AND_OLD_IMAGES';
   return { fromMicros, toMicros, IncrementalExportSpecification: { ExportFromTime: Math.floor(fromMs), ExportToTime: Math.floor(toMs), ExportViewType: view } };
 }
@@ -278,23 +315,55 @@ export function listExports(x: ExportContext, rc: RequestContext, input: Input):
     before = Buffer.from(String(input.NextToken), 'base64url').toString('utf8');
     if (!parseExportArn(before)) throw validation('Invalid NextToken provided for ListExports');
   }
+  // AWS ties exports to the table's identity, not its name: once a table is deleted, or deleted and
+  // re-created under the same name, ListExports (filtered or not) no longer shows its old exports,
+  // and a TableArn naming no table answers an empty list (a third-party probe record of live AWS,
+  // ack-api-quirks DDB-EXPORT-020; spec 7.2). DescribeExport still finds them.
   let owner: string | undefined;
+  let ownerTableId: string | undefined;
   if (input.TableArn !== undefined) {
-    const t = tableFromArn(x, rc, String(input.TableArn));
+    const t = tableForListing(x, rc, String(input.TableArn));
+    if (!t) return { ExportSummaries: [] };
     owner = t.state.TableArn;
+    ownerTableId = t.state.TableId;
   }
   const since = x.svc.clock.nowMillis() - EXPORT_RETENTION_MS;
-  const jobs = x.jobs.listJobs(EXPORT_JOB, rc.account, rc.region, { owner, before, limit: limit + 1, since });
-  const live = jobs.filter((j) => owner !== undefined || x.svc.findTable(rc, j.owner.slice(j.owner.indexOf('/') + 1)) !== undefined);
-  const page = live.slice(0, limit);
-  const out: Record<string, unknown> = {
-    ExportSummaries: page.map((j) => {
-      const s = JSON.parse(j.state) as ExportState;
-      return { ExportArn: s.ExportArn, ExportStatus: s.ExportStatus, ExportType: s.kind };
-    }),
+  const liveIds = new Map<string, string | undefined>();
+  const isListed = (s: ExportState): boolean => {
+    if (ownerTableId !== undefined) return s.TableId === ownerTableId;
+    if (!liveIds.has(s.TableName)) liveIds.set(s.TableName, x.svc.findTable(rc, s.TableName)?.state.TableId);
+    return liveIds.get(s.TableName) === s.TableId;
   };
-  if (jobs.length > limit) out.NextToken = Buffer.from(page[page.length - 1]!.id, 'utf8').toString('base64url');
+  // Rows of tables that are gone are skipped, so a page is filled from as many batches as it takes;
+  // one extra listed row tells whether a NextToken is due.
+  const listed: ExportState[] = [];
+  const batch = Math.max(limit + 1, 100);
+  for (let cursor = before; listed.length <= limit;) {
+    const jobs = x.jobs.listJobs(EXPORT_JOB, rc.account, rc.region, { owner, before: cursor, limit: batch, since });
+    for (const j of jobs) {
+      const s = JSON.parse(j.state) as ExportState;
+      if (isListed(s)) listed.push(s);
+      if (listed.length > limit) break;
+    }
+    if (jobs.length < batch) break;
+    cursor = jobs[jobs.length - 1]!.id;
+  }
+  const page = listed.slice(0, limit);
+  const out: Record<string, unknown> = {
+    ExportSummaries: page.map((s) => ({ ExportArn: s.ExportArn, ExportStatus: s.ExportStatus, ExportType: s.kind })),
+  };
+  if (listed.length > limit) out.NextToken = Buffer.from(page[page.length - 1]!.ExportArn, 'utf8').toString('base64url');
   return out;
+}
+
+/** The table a ListExports TableArn names, or undefined when there is none (an empty list, not an error). */
+function tableForListing(x: ExportContext, rc: RequestContext, arn: string) {
+  try {
+    return tableFromArn(x, rc, arn);
+  } catch (e) {
+    if (e instanceof AwsError && e.code === 'TableNotFoundException') return undefined;
+    throw e;
+  }
 }
 
 export function manifestKey(s: ExportState): string {

@@ -12,6 +12,8 @@ export interface StoredJob {
   /** Milliseconds since the epoch, for ordering and retention. */
   createdAt: number;
   state: string;
+  /** The job's status (e.g. IN_PROGRESS), kept beside the JSON so it can be counted from an index. */
+  status?: string;
 }
 
 export interface JobStore {
@@ -19,6 +21,8 @@ export interface JobStore {
   getJob(kind: string, id: string): StoredJob | undefined;
   /** Jobs of one kind for an account and region, ordered by id descending, after `before` when given. */
   listJobs(kind: string, account: string, region: string, opts: { owner?: string; before?: string; limit: number; since?: number }): StoredJob[];
+  /** How many jobs of one kind an account and region have in `status` (an index query, no state parsed). */
+  countJobs(kind: string, account: string, region: string, status: string): number;
   /** Jobs of one kind in any of the given states' JSON (for restart recovery). */
   unfinishedJobs(kind: string, isUnfinished: (state: string) => boolean): StoredJob[];
   deleteJobsOlderThan(kind: string, createdBefore: number): number;

@@ -1,4 +1,4 @@
-import { BatchWriteItemCommand, CreateTableCommand, ExportTableToPointInTimeCommand, UpdateContinuousBackupsCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { BatchWriteItemCommand, CreateTableCommand, ExportTableToPointInTimeCommand, ListExportsCommand, UpdateContinuousBackupsCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -7,7 +7,7 @@ import { createServer as createTcpServer, type Server as TcpServer, type Socket 
 import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { awsEnv, dynamo } from '../helpers/clients.js';
-import { readExport, s3, waitForExport } from '../helpers/exports.js';
+import { listKeys, readExport, s3, waitForExport } from '../helpers/exports.js';
 import { BIN, removeDir, startStrataProcess, tempDir } from '../helpers/strata-process.js';
 
 const run = promisify(execFile);
@@ -134,5 +134,120 @@ test('too many exports in progress: LimitExceededException, and nothing is start
     await strata.stop();
     for (const s of sockets) s.destroy();
     hang.close();
+  }
+});
+
+test('the in-progress limit holds however many finished exports list ahead of the running ones', async () => {
+  // A proxy in front of a second Strata's S3 store: requests for bucket "stuck" never get an answer
+  // (those exports stay IN_PROGRESS), the rest pass through.
+  const target = await startStrataProcess(['--in-memory']);
+  const held: Array<{ destroy(): void }> = [];
+  const proxy: Server = createServer((req, res) => {
+    if (req.url?.startsWith('/stuck')) {
+      held.push(req.socket);
+      return;
+    }
+    const up = request({ host: '127.0.0.1', port: target.port, method: req.method, path: req.url, headers: req.headers }, (r) => {
+      res.writeHead(r.statusCode ?? 502, r.headers);
+      r.pipe(res);
+    });
+    req.pipe(up);
+  });
+  await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+  const proxyUrl = `http://127.0.0.1:${(proxy.address() as { port: number }).port}`;
+  const strata = await startStrataProcess(['--in-memory', '--s3-endpoint', proxyUrl, '--s3-access-key-id', 'test', '--s3-secret-access-key', 'test', '--max-concurrent-exports', '2']);
+  const client = dynamo(strata.url);
+  const bucket = s3(target.url);
+  try {
+    await bucket.send(new CreateBucketCommand({ Bucket: 'fine' }));
+    await loadTable(client, 'aaa', 5, 10);
+    await loadTable(client, 'zzz', 5, 10);
+    // Three COMPLETED exports of "zzz": their ARNs sort before (are listed ahead of) any export of "aaa".
+    for (let i = 0; i < 3; i++) {
+      const r = await client.send(new ExportTableToPointInTimeCommand({ TableArn: arn('zzz'), S3Bucket: 'fine', S3Prefix: 'done' }));
+      assert.equal((await waitForExport(client, r.ExportDescription!.ExportArn!)).ExportStatus, 'COMPLETED');
+    }
+    for (let i = 0; i < 2; i++) {
+      const r = await client.send(new ExportTableToPointInTimeCommand({ TableArn: arn('aaa'), S3Bucket: 'stuck' }));
+      assert.equal(r.ExportDescription!.ExportStatus, 'IN_PROGRESS');
+    }
+    const listedBefore = (await client.send(new ListExportsCommand({}))).ExportSummaries!;
+    assert.equal(listedBefore.length, 5);
+    assert.equal(listedBefore.filter((e) => e.ExportStatus === 'IN_PROGRESS').length, 2);
+    const objectsBefore = await listKeys(bucket, 'fine', '');
+    await assert.rejects(client.send(new ExportTableToPointInTimeCommand({ TableArn: arn('zzz'), S3Bucket: 'fine', S3Prefix: 'refused' })), (e: Error & { $metadata?: { httpStatusCode?: number } }) => {
+      assert.equal(e.name, 'LimitExceededException', e.message);
+      assert.equal(e.$metadata?.httpStatusCode, 400);
+      return true;
+    });
+    // Refused means nothing started: no new export record, nothing written to the bucket.
+    await new Promise((r) => setTimeout(r, 300));
+    assert.deepEqual((await client.send(new ListExportsCommand({}))).ExportSummaries, listedBefore);
+    assert.deepEqual(await listKeys(bucket, 'fine', ''), objectsBefore);
+    assert.deepEqual(await listKeys(bucket, 'fine', 'refused'), []);
+  } finally {
+    client.destroy();
+    bucket.destroy();
+    await strata.stop();
+    for (const s of held) s.destroy();
+    proxy.close();
+    await target.stop();
+  }
+});
+
+test('an S3 outage mid-export: retried, then FAILED with a FailureCode; nothing written is deleted', async () => {
+  const target = await startStrataProcess(['--in-memory']);
+  // The proxy passes the first requests through to a second Strata's S3 store, then the outage: every
+  // later request has its connection reset.
+  const PASS = 20;
+  let forwarded = 0;
+  let refused = 0;
+  const written: string[] = [];
+  const requests: Array<{ method: string; url: string }> = [];
+  const proxy: Server = createServer((req, res) => {
+    requests.push({ method: req.method ?? '', url: req.url ?? '' });
+    if (forwarded >= PASS) {
+      refused++;
+      req.socket.destroy();
+      return;
+    }
+    forwarded++;
+    const up = request({ host: '127.0.0.1', port: target.port, method: req.method, path: req.url, headers: req.headers }, (r) => {
+      // An object exists once a PutObject or a CompleteMultipartUpload has answered 200.
+      const u = new URL(req.url ?? '/', 'http://x');
+      const creates = (req.method === 'PUT' && !u.searchParams.has('uploadId')) || (req.method === 'POST' && u.searchParams.has('uploadId'));
+      if (creates && r.statusCode === 200) written.push(decodeURIComponent(u.pathname.split('/').slice(2).join('/')));
+      res.writeHead(r.statusCode ?? 502, r.headers);
+      r.pipe(res);
+    });
+    req.pipe(up);
+  });
+  await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+  const proxyUrl = `http://127.0.0.1:${(proxy.address() as { port: number }).port}`;
+  const strata = await startStrataProcess(['--in-memory', '--s3-endpoint', proxyUrl, '--s3-access-key-id', 'test', '--s3-secret-access-key', 'test', '--export-segment-mb', '0.1']);
+  const client = dynamo(strata.url);
+  const bucket = s3(target.url);
+  try {
+    await bucket.send(new CreateBucketCommand({ Bucket: 'outage' }));
+    await loadTable(client, 'outage_table', 2000, 1000);
+    const r = await client.send(new ExportTableToPointInTimeCommand({ TableArn: arn('outage_table'), S3Bucket: 'outage', S3Prefix: 'o' }));
+    const d = await waitForExport(client, r.ExportDescription!.ExportArn!, 120_000);
+    assert.equal(d.ExportStatus, 'FAILED');
+    assert.equal(d.FailureCode, 'UNKNOWN');
+    assert.ok(d.FailureMessage, 'a FailureMessage says what went wrong');
+    assert.equal(d.ExportManifest, undefined);
+    assert.ok(refused >= 5, `requests during the outage were retried (${refused} refused)`);
+    // What was written before the outage is all still there, and nothing ever asked for a delete.
+    assert.ok(written.some((k) => k.endsWith('/_started')) && written.some((k) => k.includes('/data/')), written.join(', '));
+    const keys = new Set((await listKeys(bucket, 'outage', '')).map((k) => k.key));
+    for (const k of written) assert.ok(keys.has(k), `${k} is still in the bucket`);
+    assert.deepEqual(requests.filter((q) => q.method === 'DELETE' && !q.url.includes('uploadId')), [], 'no DeleteObject');
+    assert.ok(![...keys].some((k) => k.endsWith('manifest-summary.json')), 'a FAILED export has no manifest');
+  } finally {
+    client.destroy();
+    bucket.destroy();
+    await strata.stop();
+    proxy.close();
+    await target.stop();
   }
 });

@@ -1,5 +1,5 @@
 import {
-  BatchWriteItemCommand, CreateTableCommand, DescribeExportCommand, DynamoDBClient, ExportTableToPointInTimeCommand, GetItemCommand, ListExportsCommand,
+  BatchWriteItemCommand, CreateTableCommand, DeleteItemCommand, DeleteTableCommand, DescribeExportCommand, DynamoDBClient, ExportTableToPointInTimeCommand, GetItemCommand, ListExportsCommand,
   PutItemCommand, UpdateContinuousBackupsCommand, UpdateItemCommand, type AttributeValue,
 } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
@@ -12,7 +12,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { awsCli, dynamo } from '../helpers/clients.js';
+import { advance, nowMs } from '../helpers/admin.js';
+import { awsCli, dynamo, python } from '../helpers/clients.js';
 import { getBytes, listKeys, readExport, s3, waitForExport } from '../helpers/exports.js';
 import { startStrataProcess, type StrataProcess } from '../helpers/strata-process.js';
 
@@ -91,6 +92,30 @@ function fromIon(v: dom.Value): AttributeValue {
   throw new Error(`unexpected Ion type ${t}`);
 }
 
+/** Table "typed" as of `typedAt`: what both read-backs must find, whatever was written after. */
+let typedItems: Item[] = [];
+let typedAt: Date;
+const keyOf = (it: Item) => `${it.pk!.S}/${new Big(it.sk!.N!).toFixed()}`;
+
+/** Writes after ExportTime: updates, deletes and new items, none of which an export as of then may show. */
+async function writeAfter(table: string, from: number, to: number, tag: string): Promise<void> {
+  for (let i = from; i < to; i++) {
+    const key = { pk: { S: `user#${i % 7}` }, sk: { N: String(i) } };
+    if (i % 3 === 0) await client.send(new UpdateItemCommand({ TableName: table, Key: key, UpdateExpression: 'SET s = :s REMOVE z', ExpressionAttributeValues: { ':s': { S: tag } } }));
+    else if (i % 3 === 1) await client.send(new DeleteItemCommand({ TableName: table, Key: key }));
+    else await client.send(new PutItemCommand({ TableName: table, Item: { pk: { S: `new#${tag}` }, sk: { N: String(i) } } }));
+  }
+}
+
+/** Checks exported items against the table as of typedAt: exactly its keys, once each, equal values. */
+function assertTypedAsOf(exported: Item[]): void {
+  const keys = exported.map(keyOf);
+  assert.equal(new Set(keys).size, keys.length, 'every key once');
+  assert.deepEqual(new Set(keys), new Set(typedItems.map(keyOf)), 'exactly the keys of the table as of ExportTime');
+  const byKey = new Map(exported.map((it) => [keyOf(it), it]));
+  for (const it of typedItems) assert.equal(canonical(byKey.get(keyOf(it))!), canonical(it), keyOf(it));
+}
+
 before(async () => {
   strata = await startStrataProcess(['--in-memory']);
   client = dynamo(strata.url);
@@ -107,9 +132,14 @@ after(async () => {
 describe('full export', () => {
   test('DYNAMODB_JSON: layout, manifests and checksums, read back with DuckDB', async () => {
     await createTable('typed');
-    const items = Array.from({ length: 300 }, (_, i) => typedItem(i));
-    await putMany('typed', items);
-    const started = await client.send(new ExportTableToPointInTimeCommand({ TableArn: arn('typed'), S3Bucket: 'exports', S3Prefix: 'json-run' }));
+    typedItems = Array.from({ length: 300 }, (_, i) => typedItem(i));
+    await putMany('typed', typedItems);
+    await new Promise((r) => setTimeout(r, 5));
+    typedAt = new Date(await nowMs(strata.url));
+    // Changed before the export is even requested, and again while it runs: the export must not see either.
+    await writeAfter('typed', 0, 60, 'before-request');
+    const started = await client.send(new ExportTableToPointInTimeCommand({ TableArn: arn('typed'), S3Bucket: 'exports', S3Prefix: 'json-run', ExportTime: typedAt }));
+    await writeAfter('typed', 60, 120, 'while-running');
     const d0 = started.ExportDescription!;
     assert.equal(d0.ExportStatus, 'IN_PROGRESS');
     assert.match(d0.ExportArn!, /^arn:aws:dynamodb:us-east-1:000000000000:table\/typed\/export\/\d{14}-[0-9a-f]{8}$/);
@@ -119,7 +149,7 @@ describe('full export', () => {
     assert.equal(d.ItemCount, 300);
     assert.equal(d.ExportFormat, 'DYNAMODB_JSON');
     assert.equal(d.S3SseAlgorithm, 'AES256');
-    assert.equal(d.ExportTime!.getTime(), d.StartTime!.getTime());
+    assert.equal(d.ExportTime!.getTime(), typedAt.getTime());
     const id = d0.ExportArn!.split('/').pop()!;
     assert.equal(d.ExportManifest, `json-run/AWSDynamoDB/${id}/manifest-summary.json`);
     const keys = await listKeys(bucketClient, 'exports', `json-run/AWSDynamoDB/${id}/`);
@@ -150,30 +180,27 @@ describe('full export', () => {
     for (const [key, gz] of out.raw) writeFileSync(join(dir, key.split('/').pop()!), gz);
     const duck = await (await DuckDBInstance.create(':memory:')).connect();
     const rows = (await duck.runAndReadAll(`SELECT json(Item)::VARCHAR AS item FROM read_json('${dir}/*.json.gz', format = 'newline_delimited', columns = {Item: 'JSON'})`)).getRowObjects();
-    assert.equal(rows.length, 300);
-    const exported = new Map(rows.map((r) => { const it = JSON.parse(String(r.item)) as Item; return [`${it.pk!.S}/${it.sk!.N}`, it]; }));
-    for (const it of items) {
-      const current = (await client.send(new GetItemCommand({ TableName: 'typed', Key: { pk: it.pk!, sk: it.sk! } }))).Item!;
-      assert.equal(canonical(exported.get(`${it.pk!.S}/${it.sk!.N}`)!), canonical(current));
-    }
+    assertTypedAsOf(rows.map((r) => JSON.parse(String(r.item)) as Item));
+    // The table itself has moved on, so the comparison above really is "as of".
+    assert.equal((await client.send(new GetItemCommand({ TableName: 'typed', Key: { pk: { S: 'user#1' }, sk: { N: '1' } } }))).Item, undefined);
   });
 
   test('ION: read back with ion-js, every type mapped', async () => {
-    const r = await client.send(new ExportTableToPointInTimeCommand({ TableArn: arn('typed'), S3Bucket: 'exports', S3Prefix: 'ion-run', ExportFormat: 'ION', ExportType: 'FULL_EXPORT' }));
+    await writeAfter('typed', 120, 180, 'before-ion');
+    const r = await client.send(new ExportTableToPointInTimeCommand({ TableArn: arn('typed'), S3Bucket: 'exports', S3Prefix: 'ion-run', ExportFormat: 'ION', ExportType: 'FULL_EXPORT', ExportTime: typedAt }));
     assert.equal(r.ExportDescription!.ExportType, 'FULL_EXPORT');
+    await writeAfter('typed', 180, 240, 'while-ion');
     const d = await waitForExport(client, r.ExportDescription!.ExportArn!);
     assert.equal(d.ExportStatus, 'COMPLETED', d.FailureMessage);
     const out = await readExport(bucketClient, 'exports', d.ExportManifest!);
     assert.equal(out.summary.outputFormat, 'ION');
     assert.ok(out.files.every((f) => f.dataFileS3Key.endsWith('.ion.gz')));
-    assert.equal(out.lines.length, 300);
+    const exported: Item[] = [];
     for (const line of out.lines) {
       assert.ok(line.startsWith('$ion_1_0 {Item:'), line);
-      const value = ionLoad(line)!;
-      const item = fromIon(value.get('Item')!).M!;
-      const current = (await client.send(new GetItemCommand({ TableName: 'typed', Key: { pk: item.pk!, sk: item.sk! } }))).Item!;
-      assert.equal(canonical(item), canonical(current), line);
+      exported.push(fromIon(ionLoad(line)!.get('Item')!).M!);
     }
+    assertTypedAsOf(exported);
   });
 
   test('exactly the table as of ExportTime while writes continue', async () => {
@@ -245,6 +272,57 @@ describe('full export', () => {
     await expectError(client.send(new ListExportsCommand({ NextToken: 'garbage' })), 'ValidationException', /ListExports/);
     await expectError(client.send(new ListExportsCommand({ MaxResults: 26 })), 'ValidationException', /maxResults/);
   });
+
+  test('ListExports after DeleteTable and a same-name re-create: full pages, right NextToken, old exports gone', async () => {
+    // 'zzz' sorts after every other table, so its exports are the newest rows of the listing: once the
+    // table is gone, a whole page of them must be skipped, not returned short or crash.
+    await createTable('zzz');
+    await putMany('zzz', [{ pk: { S: 'a' }, sk: { N: '1' } }]);
+    const old: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const r = await client.send(new ExportTableToPointInTimeCommand({ TableArn: arn('zzz'), S3Bucket: 'exports', S3Prefix: 'zzz' }));
+      old.push((await waitForExport(client, r.ExportDescription!.ExportArn!)).ExportArn!);
+    }
+    const walk = async (pageSize: number, tableArn?: string): Promise<string[]> => {
+      const seen: string[] = [];
+      let token: string | undefined;
+      do {
+        const page = await client.send(new ListExportsCommand({ MaxResults: pageSize, NextToken: token, TableArn: tableArn }));
+        const n = page.ExportSummaries!.length;
+        if (page.NextToken) assert.equal(n, pageSize, 'a page with a NextToken is full');
+        seen.push(...page.ExportSummaries!.map((e) => e.ExportArn!));
+        token = page.NextToken;
+      } while (token);
+      return seen;
+    };
+    const everything = await walk(25);
+    assert.ok(old.every((a) => everything.includes(a)));
+    await client.send(new DeleteTableCommand({ TableName: 'zzz' }));
+    // The audit's repro, through the CLI: it answered 500 InternalServerError.
+    const cli = await awsCli(strata.url, ['dynamodb', 'list-exports', '--max-results', '1']);
+    assert.equal(cli.code, 0, cli.stderr);
+    const first = JSON.parse(cli.stdout) as { ExportSummaries: Array<{ ExportArn: string }>; NextToken?: string };
+    assert.equal(first.ExportSummaries.length, 1);
+    assert.ok(!old.includes(first.ExportSummaries[0]!.ExportArn));
+    const remaining = everything.filter((a) => !old.includes(a));
+    assert.deepEqual(await walk(1), remaining, 'one a page: every live export once, newest first, none of the deleted table');
+    assert.deepEqual(await walk(2), remaining);
+    assert.deepEqual(await walk(25), remaining);
+    // A TableArn of a table that is gone: an empty list (as AWS answers), not TableNotFoundException.
+    assert.deepEqual((await client.send(new ListExportsCommand({ TableArn: arn('zzz') }))).ExportSummaries, []);
+    // Re-created under the same name (same ARN, new TableId): the old table's exports stay hidden.
+    await createTable('zzz');
+    assert.deepEqual((await client.send(new ListExportsCommand({ TableArn: arn('zzz') }))).ExportSummaries, []);
+    const fresh = await client.send(new ExportTableToPointInTimeCommand({ TableArn: arn('zzz'), S3Bucket: 'exports', S3Prefix: 'zzz' }));
+    await waitForExport(client, fresh.ExportDescription!.ExportArn!);
+    const listed = await client.send(new ListExportsCommand({ TableArn: arn('zzz') }));
+    assert.deepEqual(listed.ExportSummaries!.map((e) => e.ExportArn), [fresh.ExportDescription!.ExportArn]);
+    assert.deepEqual(await walk(1), [fresh.ExportDescription!.ExportArn!, ...remaining]);
+    // DescribeExport still finds the old table's exports.
+    const d = (await client.send(new DescribeExportCommand({ ExportArn: old[0]! }))).ExportDescription!;
+    assert.equal(d.ExportStatus, 'COMPLETED');
+    assert.notEqual(d.TableId, fresh.ExportDescription!.TableId);
+  });
 });
 
 describe('errors', () => {
@@ -256,13 +334,26 @@ describe('errors', () => {
     await expectError(client.send(new ExportTableToPointInTimeCommand({ TableArn: arn('missing'), S3Bucket: 'exports' })),
       'TableNotFoundException', `Table not found: ${arn('missing')}`);
     await expectError(client.send(new ExportTableToPointInTimeCommand({ TableArn: arn('typed'), S3Bucket: 'exports', ExportTime: new Date(Date.now() - 3600_000) })),
-      'InvalidExportTimeException', 'The specified ExportTime is outside of the point in time recovery window.');
+      'InvalidExportTimeException', 'Export Time is invalid');
     await expectError(client.send(new ExportTableToPointInTimeCommand({ TableArn: arn('typed'), S3Bucket: 'exports', ExportTime: new Date(Date.now() + 3600_000) })),
-      'InvalidExportTimeException', 'The specified ExportTime is outside of the point in time recovery window.');
+      'InvalidExportTimeException', 'Export Time is invalid');
     await expectError(client.send(new ExportTableToPointInTimeCommand({ TableArn: arn('typed'), S3Bucket: 'exports', S3BucketOwner: '123' })),
       'ValidationException', "1 validation error detected: Value '123' at 's3BucketOwner' failed to satisfy constraint: Member must satisfy regular expression pattern: [0-9]{12}");
     await expectError(client.send(new ExportTableToPointInTimeCommand({ TableArn: arn('typed'), S3Bucket: '-bad-' })), 'ValidationException', /s3Bucket/);
     await expectError(client.send(new ExportTableToPointInTimeCommand({ TableArn: arn('typed'), S3Bucket: 'exports', ExportFormat: 'CSV' as 'ION' })), 'ValidationException', /exportFormat/);
+    // The messages live AWS gives (third-party probe record ack-api-quirks, DDB-EXPORT-001/002/005).
+    for (const alg of [undefined, 'AES256'] as const) {
+      await expectError(client.send(new ExportTableToPointInTimeCommand({ TableArn: arn('typed'), S3Bucket: 'exports', S3SseAlgorithm: alg, S3SseKmsKeyId: 'alias/aws/s3' })),
+        'ValidationException', 'Invalid Request: KMS Key Id is not supported for this encryption type');
+    }
+    await expectError(client.send(new ExportTableToPointInTimeCommand({ TableArn: arn('typed'), S3Bucket: 'exports', S3SseAlgorithm: 'KMS', S3SseKmsKeyId: 'k'.repeat(2049) })),
+      'ValidationException', /at 's3SseKmsKeyId' failed to satisfy constraint: Member must have length less than or equal to 2048$/);
+    await expectError(client.send(new ExportTableToPointInTimeCommand({ TableArn: 'typed', S3Bucket: 'exports' })),
+      'ValidationException', 'One or more parameter values were invalid: tableArn is not a valid ARN');
+    await expectError(client.send(new ExportTableToPointInTimeCommand({ TableArn: `${arn('typed')}/index/byS`, S3Bucket: 'exports' })),
+      'ValidationException', 'Invalid Request: Table ARN is invalid.');
+    await expectError(client.send(new ExportTableToPointInTimeCommand({ TableArn: 'arn:aws:dynamodb:us-east-1:111122223333:table/typed', S3Bucket: 'exports' })),
+      'AccessDeniedException', 'Access is denied');
     await expectError(client.send(new DescribeExportCommand({ ExportArn: `${arn('typed')}/export/01234567890123-a1b2c3d4` })),
       'ExportNotFoundException', 'The specified export was not found.');
     await expectError(client.send(new DescribeExportCommand({ ExportArn: 'arn:aws:dynamodb:us-east-1:000000000000:table/typed' })), 'ValidationException', /Invalid Export ARN/);
@@ -277,7 +368,7 @@ describe('errors', () => {
     await waitForExport(client, a.ExportDescription!.ExportArn!);
     const c = await client.send(new ExportTableToPointInTimeCommand(input));
     assert.equal(c.ExportDescription!.ExportArn, a.ExportDescription!.ExportArn, 'still the same after completion');
-    await expectError(client.send(new ExportTableToPointInTimeCommand({ ...input, ExportFormat: 'ION' })), 'ExportConflictException', /Duplicate request detected/);
+    await expectError(client.send(new ExportTableToPointInTimeCommand({ ...input, ExportFormat: 'ION' })), 'ExportConflictException', 'Export conflict: Duplicate request detected with conflicting parameters');
   });
 
   test('a missing bucket or a wrong bucket owner ends the export FAILED with AWS codes', async () => {
@@ -342,5 +433,71 @@ describe('the CLI example from the documentation', () => {
     assert.equal(ls.code, 0, ls.stderr);
     assert.match(ls.stdout, /manifest-summary\.json/);
     assert.match(ls.stdout, /data\/[a-z2-7]{26}\.json\.gz/);
+  });
+});
+
+describe('boto3', () => {
+  test('the CLI example\'s parameters and export errors through boto3', async () => {
+    // Runs after the CLI example above, on its table and bucket (account 123456789012, us-west-2).
+    const r = await python(strata.url, `
+import json, time
+import boto3
+from botocore.exceptions import ClientError
+c = boto3.client('dynamodb', endpoint_url='${strata.url}', region_name='us-west-2', aws_access_key_id='123456789012', aws_secret_access_key='x')
+def err(fn):
+    try:
+        fn()
+    except ClientError as e:
+        return [e.response['Error']['Code'], e.response['Error']['Message'], e.response['ResponseMetadata']['HTTPStatusCode']]
+    return None
+p = dict(TableArn='arn:aws:dynamodb:us-west-2:123456789012:table/MusicCollection', S3Bucket='ddb-export-musiccollection-9012345678',
+         S3Prefix='2020-Nov', ExportFormat='DYNAMODB_JSON', ExportTime=1604632434, S3BucketOwner='9012345678', S3SseAlgorithm='AES256')
+out = {'verbatim': err(lambda: c.export_table_to_point_in_time(**p))}
+p['S3BucketOwner'] = '123456789012'
+out['old'] = err(lambda: c.export_table_to_point_in_time(**p))
+p['ExportTime'] = int(time.time())
+p['ClientToken'] = 'boto3-token'
+d = c.export_table_to_point_in_time(**p)['ExportDescription']
+while d['ExportStatus'] == 'IN_PROGRESS':
+    time.sleep(0.1)
+    d = c.describe_export(ExportArn=d['ExportArn'])['ExportDescription']
+out['done'] = [d['ExportStatus'], d['ItemCount'], d['ExportFormat'], d['S3Prefix'], 'S3BucketOwner' in d]
+out['again'] = c.export_table_to_point_in_time(**p)['ExportDescription']['ExportArn'] == d['ExportArn']
+p['S3Prefix'] = 'elsewhere'
+out['conflict'] = err(lambda: c.export_table_to_point_in_time(**p))
+out['missing'] = err(lambda: c.describe_export(ExportArn=d['ExportArn'][:-8] + '00000000'))
+print(json.dumps(out))
+`);
+    assert.equal(r.code, 0, r.stderr);
+    const out = JSON.parse(r.stdout) as Record<string, unknown>;
+    assert.deepEqual(out.verbatim, ['ValidationException',
+      "1 validation error detected: Value '9012345678' at 's3BucketOwner' failed to satisfy constraint: Member must satisfy regular expression pattern: [0-9]{12}", 400]);
+    assert.deepEqual(out.old, ['InvalidExportTimeException', 'Export Time is invalid', 400]);
+    assert.deepEqual(out.done, ['COMPLETED', 1, 'DYNAMODB_JSON', '2020-Nov', false]);
+    assert.equal(out.again, true);
+    assert.deepEqual(out.conflict, ['ExportConflictException', 'Export conflict: Duplicate request detected with conflicting parameters', 400]);
+    assert.deepEqual(out.missing, ['ExportNotFoundException', 'The specified export was not found.', 400]);
+  });
+});
+
+// Last: it moves the server's clock 8 hours on, which would put the other tests' times out of their windows.
+describe('ClientToken expiry', () => {
+  test('a token is remembered for 8 hours after its export ends, then the same token starts a new export', async () => {
+    const input = { TableArn: arn('typed'), S3Bucket: 'exports', S3Prefix: 'expiry', ClientToken: 'tok-8h' };
+    const first = (await waitForExport(client, (await client.send(new ExportTableToPointInTimeCommand(input))).ExportDescription!.ExportArn!));
+    assert.equal(first.ExportStatus, 'COMPLETED');
+    await advance(strata.url, 8 * 3600 - 120);
+    await expectError(client.send(new ExportTableToPointInTimeCommand({ ...input, S3Prefix: 'expiry-2' })),
+      'ExportConflictException', 'Export conflict: Duplicate request detected with conflicting parameters');
+    assert.equal((await client.send(new ExportTableToPointInTimeCommand(input))).ExportDescription!.ExportArn, first.ExportArn, 'still the same export at 7 h 58 min');
+    await advance(strata.url, 240);
+    const later = await client.send(new ExportTableToPointInTimeCommand({ ...input, S3Prefix: 'expiry-2' }));
+    assert.notEqual(later.ExportDescription!.ExportArn, first.ExportArn, 'after 8 h the token starts a new export');
+    assert.equal(later.ExportDescription!.ClientToken, 'tok-8h');
+    const d = await waitForExport(client, later.ExportDescription!.ExportArn!);
+    assert.equal(d.ExportStatus, 'COMPLETED', d.FailureMessage);
+    assert.equal(d.S3Prefix, 'expiry-2');
+    // The old export is still described as it was.
+    assert.equal((await client.send(new DescribeExportCommand({ ExportArn: first.ExportArn! }))).ExportDescription!.S3Prefix, 'expiry');
   });
 });

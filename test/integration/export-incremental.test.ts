@@ -195,19 +195,25 @@ describe('incremental exports', () => {
       });
     };
     const base = { TableArn: arn(table), S3Bucket: 'incr' };
-    await expectErr({ ...base, ExportType: 'INCREMENTAL_EXPORT' }, 'ValidationException', /IncrementalExportSpecification must be provided/);
-    await expectErr({ ...base, IncrementalExportSpecification: { ExportFromTime: new Date(from) } }, 'ValidationException', /IncrementalExportSpecification/);
+    await expectErr({ ...base, ExportType: 'INCREMENTAL_EXPORT' }, 'ValidationException',
+      /^Invalid Request: Incremental Export Specification expected when export type is set as Incremental Export$/);
+    await expectErr({ ...base, IncrementalExportSpecification: { ExportFromTime: new Date(from) } }, 'ValidationException',
+      /^Invalid Request: Export Type expected to be Incremental Export when incremental export specification is provided$/);
+    await expectErr({ ...base, ExportType: 'FULL_EXPORT', IncrementalExportSpecification: { ExportFromTime: new Date(from) } }, 'ValidationException',
+      /^Invalid Request: When Export Type is Full Export , Incremental Export Specification should not be provided$/);
+    await expectErr({ ...base, ExportType: 'INCREMENTAL_EXPORT', IncrementalExportSpecification: { ExportViewType: 'NEW_IMAGE' } }, 'ValidationException',
+      /^Invalid Request: ExportFromTime must be provided in IncrementalExportSpecification$/);
     await expectErr({ ...base, ExportType: 'INCREMENTAL_EXPORT', IncrementalExportSpecification: { ExportFromTime: new Date(to), ExportToTime: new Date(from) } },
-      'ValidationException', /^Incremental export period from time should not be greater or equal to incremental export period to time$/);
+      'InvalidExportTimeException', /^Incremental export period from time should not be greater or equal to incremental export period to time$/);
     await expectErr({ ...base, ExportType: 'INCREMENTAL_EXPORT', IncrementalExportSpecification: { ExportFromTime: new Date(from), ExportToTime: new Date(from + 60_000) } },
-      'InvalidExportTimeException', /^Difference between export period from time and export period to time should be at least 15 minutes/);
+      'InvalidExportTimeException', /^Difference between export period from time and export period to time is less than 15 minutes$/);
     const later = await advance(strata.url, 25 * 3600);
     await expectErr({ ...base, ExportType: 'INCREMENTAL_EXPORT', IncrementalExportSpecification: { ExportFromTime: new Date(from), ExportToTime: new Date(later) } },
       'InvalidExportTimeException', /24 hours/);
     await expectErr({ ...base, ExportType: 'INCREMENTAL_EXPORT', IncrementalExportSpecification: { ExportFromTime: new Date(later - 3600_000), ExportToTime: new Date(later + 3600_000) } },
-      'InvalidExportTimeException', /future/);
+      'InvalidExportTimeException', new RegExp(`^Incremental export period to time cannot be greater than the current time : ${new Date(Math.floor((later + 3600_000) / 1000) * 1000).toISOString().replace('.000Z', 'Z')}$`));
     await expectErr({ ...base, ExportType: 'INCREMENTAL_EXPORT', IncrementalExportSpecification: { ExportFromTime: new Date(from - 36 * 24 * 3600_000), ExportToTime: new Date(from - 35 * 24 * 3600_000) } },
-      'InvalidExportTimeException', /PITR window/);
+      'InvalidExportTimeException', new RegExp(`^Incremental export period from time cannot be less than the table creation time : ${new Date(Math.floor((from - 36 * 24 * 3600_000) / 1000) * 1000).toISOString().replace('.000Z', 'Z')}$`));
     await expectErr({ ...base, ExportType: 'INCREMENTAL_EXPORT', IncrementalExportSpecification: { ExportFromTime: new Date(from), ExportViewType: 'OLD_IMAGE' as 'NEW_IMAGE' } },
       'ValidationException', /exportViewType/);
     const list = await client.send(new ListExportsCommand({ TableArn: arn(table) }));

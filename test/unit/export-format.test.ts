@@ -15,6 +15,7 @@ import {
   manifestFilesJson, orderKeysFirst, manifestFilesLine, md5Base64, normalizePrefix, parseDataLine, parseExportArn, summaryTime,
   type DataFileResult, type IncrementalChange,
 } from '../../src/export/format/index.js';
+import { candidatePartSizes, MultipartEtagHasher, parseMultipartEtag } from '../../src/export/format/multipart-etag.js';
 
 /** DynamoDB's canonical form of an item's numbers (what the store holds). */
 function normalizeValue(v: AttributeValue): AttributeValue {
@@ -673,5 +674,55 @@ describe('record checks', () => {
     assert.equal(checkRecord({ Metadata: ok.Metadata, Keys: ok.Keys }, 'INCREMENTAL_EXPORT', 'NEW_IMAGE'), null);
     assert.match(checkRecord({ Metadata: ok.Metadata, Keys: ok.Keys, OldImage: ok.NewImage }, 'INCREMENTAL_EXPORT', 'NEW_IMAGE')!, /OldImage/);
     assert.match(checkRecord({ ...ok, Metadata: { WriteTimestampMicros: 5 } }, 'INCREMENTAL_EXPORT', 'NEW_IMAGE')!, /WriteTimestampMicros/);
+  });
+});
+
+describe('multipart ETag recomputation (strata verify)', () => {
+  const MIB = 1024 * 1024;
+  /** What S3 computes for parts of `partSize`: md5 of the parts' md5s, then "-N". */
+  const s3Etag = (bytes: Buffer, partSize: number): string => {
+    const all = createHash('md5');
+    let n = 0;
+    for (let at = 0; at < bytes.length || n === 0; at += partSize, n++) all.update(createHash('md5').update(bytes.subarray(at, at + partSize)).digest());
+    return `${all.digest('hex')}-${n}`;
+  };
+  const bytes = Buffer.from(Array.from({ length: 11 * MIB }, (_, i) => (i * 2654435761) >>> 24));
+
+  it('parses only the multipart form', () => {
+    assert.deepEqual(parseMultipartEtag('0123456789abcdef0123456789abcdef-2'), { parts: 2 });
+    assert.equal(parseMultipartEtag('0123456789abcdef0123456789abcdef'), null);
+    assert.equal(parseMultipartEtag('"0123456789abcdef0123456789abcdef-2"'), null);
+    assert.equal(parseMultipartEtag('0123456789abcdef0123456789abcdef-0'), null);
+  });
+
+  it('candidate part sizes split the object into exactly N parts, at least 5 MiB', () => {
+    assert.deepEqual(candidatePartSizes(11 * MIB, 2).map((p) => p / MIB), [6, 7, 8, 9, 10]);
+    assert.deepEqual(candidatePartSizes(17 * MIB, 3).map((p) => p / MIB), [6, 7, 8]);
+    assert.deepEqual(candidatePartSizes(11 * MIB, 2, 8 * MIB), [8 * MIB], 'a part size the endpoint reports is the only candidate');
+    assert.deepEqual(candidatePartSizes(11 * MIB, 2, 3 * MIB).map((p) => p / MIB), [6, 7, 8, 9, 10], 'one that cannot give 2 parts is ignored');
+    assert.deepEqual(candidatePartSizes(4 * MIB, 2), [], 'two parts of a 4 MiB object would be under the 5 MiB minimum');
+    assert.deepEqual(candidatePartSizes(123, 1), [123]);
+  });
+
+  it('reproduces the ETag S3 gives for any of those part sizes, fed in arbitrary chunks', () => {
+    for (const partSize of [5 * MIB, 8 * MIB, 10 * MIB]) {
+      const parts = Math.ceil(bytes.length / partSize);
+      const sizes = candidatePartSizes(bytes.length, parts);
+      const h = new MultipartEtagHasher(sizes);
+      for (let at = 0; at < bytes.length; at += 777_777) h.update(bytes.subarray(at, at + 777_777));
+      assert.ok(h.etags().includes(s3Etag(bytes, partSize)), `${partSize / MIB} MiB parts`);
+    }
+  });
+
+  it('one changed byte, or a wrong part count, no longer matches', () => {
+    const etag = s3Etag(bytes, 8 * MIB);
+    const tampered = Buffer.from(bytes);
+    tampered[9 * MIB] = tampered[9 * MIB]! ^ 1;
+    const h = new MultipartEtagHasher(candidatePartSizes(tampered.length, 2));
+    h.update(tampered);
+    assert.ok(!h.etags().includes(etag));
+    const three = new MultipartEtagHasher(candidatePartSizes(bytes.length, 3));
+    three.update(bytes);
+    assert.ok(!three.etags().includes(etag));
   });
 });

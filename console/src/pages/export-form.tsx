@@ -28,13 +28,13 @@ export function clientToken(): string {
  */
 function fieldOf(name: string, message: string, type: string): FieldName | undefined {
   const m = message.toLowerCase();
-  if (name === 'PointInTimeRecoveryUnavailableException' || name === 'TableNotFoundException' || m.includes('tablearn')) return 'table';
+  if (name === 'PointInTimeRecoveryUnavailableException' || name === 'TableNotFoundException' || name === 'AccessDeniedException' || m.includes('tablearn') || m.includes('table arn')) return 'table';
   if (m.includes('s3bucketowner')) return 'owner';
   if (m.includes('s3ssekmskeyid') || m.includes('kms')) return 'kms';
   if (m.includes('s3bucket') || m.includes('s3prefix')) return 'destination';
   if (name === 'InvalidExportTimeException' || m.includes('exporttime') || m.includes('export period') || m.includes('exportfromtime') || m.includes('exporttotime')) {
     if (type === 'FULL_EXPORT') return 'exportTime';
-    if (m.includes('end time') || m.includes('exporttotime')) return 'incTo';
+    if (m.includes('to time cannot') || m.includes('exporttotime')) return 'incTo';
     return 'incFrom';
   }
   return undefined;

@@ -1,7 +1,7 @@
 /**
  * Reads an export back from S3 and checks it against the format spec (used by `strata verify`):
  * manifest-summary.json and its .md5, manifest-files.json and its .md5, `_started`, then every data
- * file, streamed: its MD5 (md5Checksum) and one-part etag, its gzip framing, every line parsed (DynamoDB
+ * file, streamed: its MD5 (md5Checksum) and multipart etag (recomputed, see multipart-etag.ts), its gzip framing, every line parsed (DynamoDB
  * JSON or Ion, full or incremental record), line counts against the manifest, and the summary's total.
  *
  * Nothing is held whole in memory except the two manifests; data files are read line by line.
@@ -14,6 +14,7 @@ import { StringDecoder } from 'node:string_decoder';
 import { createGunzip } from 'node:zlib';
 import type { AttributeValue, Item } from '../../dynamodb/types.js';
 import { GZIP_HEADER, onePartEtag } from './data-file.js';
+import { candidatePartSizes, MAX_CANDIDATES, MultipartEtagHasher, parseMultipartEtag } from './multipart-etag.js';
 import type { ExportViewType } from './ddb-json.js';
 import { ionRecordFromLine, type ExportRecord } from './ion.js';
 import {
@@ -441,6 +442,16 @@ export async function verifyExport(client: S3Client, bucket: string, exportPrefi
   return finish();
 }
 
+/** Part 1's length when the endpoint reports parts (AWS S3: HeadObject PartNumber=1 with PartsCount); else undefined. */
+async function firstPartSize(client: S3Client, bucket: string, key: string, parts: number): Promise<number | undefined> {
+  try {
+    const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key, PartNumber: 1 }));
+    return head.PartsCount === parts ? head.ContentLength : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 async function verifyDataFile(
   client: S3Client,
   bucket: string,
@@ -465,10 +476,12 @@ async function verifyDataFile(
     ok: false,
   };
   let body: Readable;
+  let size: number | undefined;
   try {
     const res = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
     if (!(res.Body instanceof Readable)) throw new Error('GetObject returned no stream body');
     body = res.Body;
+    size = res.ContentLength;
   } catch (e) {
     const missing = errName(e) === 'NoSuchKey';
     problems.push({ code: missing ? 'MissingObject' : 'S3Error', key, message: missing ? `${key} does not exist` : `reading ${key}: ${errName(e)}: ${errMessage(e)}` });
@@ -476,10 +489,18 @@ async function verifyDataFile(
   }
 
   const hash = createHash('md5');
+  // Data files bigger than one part are multipart objects with an ETag "<md5 of part md5s>-N".
+  const multipart = parseMultipartEtag(entry.etag);
+  let partSizes: number[] = [];
+  if (multipart && multipart.parts > 1 && size !== undefined) {
+    partSizes = candidatePartSizes(size, multipart.parts, await firstPartSize(client, bucket, key, multipart.parts));
+  }
+  const partHasher = new MultipartEtagHasher(partSizes.length <= MAX_CANDIDATES ? partSizes : []);
   let header = Buffer.alloc(0);
   const tap = new Transform({
     transform(chunk: Buffer, _enc, cb) {
       hash.update(chunk);
+      partHasher.update(chunk);
       out.compressedBytes += chunk.length;
       if (header.length < 10) header = Buffer.concat([header, chunk.subarray(0, 10 - header.length)]);
       cb(null, chunk);
@@ -536,7 +557,18 @@ async function verifyDataFile(
   if (out.md5Checksum !== entry.md5Checksum) {
     problems.push({ code: 'Md5Mismatch', key, message: `md5Checksum in manifest is ${entry.md5Checksum}, object MD5 is ${out.md5Checksum}` });
   }
-  if (out.etag !== entry.etag) {
+  if (multipart && multipart.parts > 1) {
+    const found = partHasher.etags();
+    if (found.includes(entry.etag)) out.etag = entry.etag;
+    else if (partSizes.length > MAX_CANDIDATES) {
+      warnings.push({ code: 'EtagNotChecked', key, message: `etag ${entry.etag}: too many possible part sizes for ${size} bytes in ${multipart.parts} parts to recompute it (md5Checksum was checked)` });
+      out.etag = entry.etag;
+    } else {
+      out.etag = found[0] ?? out.etag;
+      const tried = partSizes.map((p) => `${p / 1024 / 1024} MiB`).join(', ') || 'none fits';
+      problems.push({ code: 'EtagMismatch', key, message: `etag in manifest is ${entry.etag}; the object's ${size ?? '?'} bytes in ${multipart.parts} parts of ${tried} give ${found.join(', ') || 'no such ETag'}` });
+    }
+  } else if (out.etag !== entry.etag) {
     problems.push({ code: 'EtagMismatch', key, message: `etag in manifest is ${entry.etag}, expected ${out.etag} (one-part multipart ETag of the object)` });
   }
   if (out.itemCount !== entry.itemCount) {

@@ -10,26 +10,45 @@ CREATE TABLE IF NOT EXISTS jobs (
   owner TEXT NOT NULL,
   created_at INTEGER NOT NULL,
   state TEXT NOT NULL,
+  status TEXT,
   PRIMARY KEY (kind, id)
 );
 CREATE INDEX IF NOT EXISTS jobs_by_account ON jobs (kind, account, region, id);
 `;
 
-type Row = { kind: string; id: string; account: string; region: string; owner: string; created_at: number; state: string };
+// After the status column exists (databases written before it get it added and back-filled).
+const STATUS_INDEX = 'CREATE INDEX IF NOT EXISTS jobs_by_status ON jobs (kind, account, region, status)';
+
+type Row = { kind: string; id: string; account: string; region: string; owner: string; created_at: number; state: string; status: string | null };
 
 function toJob(r: Row): StoredJob {
-  return { kind: r.kind, id: r.id, account: r.account, region: r.region, owner: r.owner, createdAt: r.created_at, state: r.state };
+  const job: StoredJob = { kind: r.kind, id: r.id, account: r.account, region: r.region, owner: r.owner, createdAt: r.created_at, state: r.state };
+  if (r.status !== null) job.status = r.status;
+  return job;
 }
 
 export class SqliteJobStore implements JobStore {
   constructor(private readonly db: Database.Database) {
     db.exec(SCHEMA);
+    const columns = db.prepare('PRAGMA table_info(jobs)').all() as Array<{ name: string }>;
+    if (!columns.some((c) => c.name === 'status')) {
+      // A data directory from before the column. DynamoDB exports, the one kind counted by status, keep
+      // it in their JSON state as ExportStatus; other kinds leave the column empty, as they write it.
+      db.exec(`ALTER TABLE jobs ADD COLUMN status TEXT;
+        UPDATE jobs SET status = json_extract(state, '$.ExportStatus');`);
+    }
+    db.exec(STATUS_INDEX);
   }
 
   putJob(job: StoredJob): void {
     this.db
-      .prepare('INSERT OR REPLACE INTO jobs(kind, id, account, region, owner, created_at, state) VALUES (?, ?, ?, ?, ?, ?, ?)')
-      .run(job.kind, job.id, job.account, job.region, job.owner, job.createdAt, job.state);
+      .prepare('INSERT OR REPLACE INTO jobs(kind, id, account, region, owner, created_at, state, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(job.kind, job.id, job.account, job.region, job.owner, job.createdAt, job.state, job.status ?? null);
+  }
+
+  countJobs(kind: string, account: string, region: string, status: string): number {
+    const r = this.db.prepare('SELECT COUNT(*) AS n FROM jobs WHERE kind = ? AND account = ? AND region = ? AND status = ?').get(kind, account, region, status) as { n: number };
+    return r.n;
   }
 
   getJob(kind: string, id: string): StoredJob | undefined {
