@@ -23,6 +23,8 @@ import { CLUSTER_SNAPSHOT_JOB, DB_SNAPSHOT_JOB, listJobStates, loadJob, saveJob,
 import type { SkippedTable } from './types.js';
 
 export interface SnapshotFile {
+  /** Batch folder (absent in manifests written before batches: 1). */
+  batch?: number;
   index: number;
   file: string;
   rows: number;
@@ -126,15 +128,16 @@ export class SnapshotRunner {
         chunkDelayMs: ctx.options.chunkDelayMs,
         encoder: ctx.encoder,
         cancelled: () => this.stopping,
-        target: async (t, index, body) => {
-          const rel = `t${ordinal.get(t)}/part-${String(index).padStart(5, '0')}.parquet`;
-          await mkdir(join(dir, `t${ordinal.get(t)}`), { recursive: true });
+        target: async (t, part, body) => {
+          const dirName = `t${ordinal.get(t)}`;
+          const rel = `${dirName}/b${part.batch}-part-${String(part.index).padStart(5, '0')}.parquet`;
+          await mkdir(join(dir, dirName), { recursive: true });
           const path = join(dir, rel);
           await pipeline(body, createWriteStream(path));
           await fsync(path);
-          const list = files.get(rel.split('/')[0]!) ?? [];
-          list.push({ index, file: rel, rows: 0, rawBytes: 0, bytes: (await stat(path)).size });
-          files.set(rel.split('/')[0]!, list);
+          const list = files.get(dirName) ?? [];
+          list.push({ batch: part.batch, index: part.index, file: rel, rows: 0, rawBytes: 0, bytes: (await stat(path)).size });
+          files.set(dirName, list);
         },
         onProgress: (p) => {
           state.dataBytes = p.bytes;
@@ -151,9 +154,9 @@ export class SnapshotRunner {
         databases: listing.databases,
         skipped: listing.skipped,
         tables: tables.map((c, i) => {
-          const list = (files.get(`t${i}`) ?? []).sort((a, b) => a.index - b.index);
+          const list = (files.get(`t${i}`) ?? []).sort((a, b) => a.batch! - b.batch! || a.index - b.index);
           for (const f of list) {
-            const p = c.parts.find((x) => x.index === f.index)!;
+            const p = c.parts.find((x) => x.batch === f.batch && x.index === f.index)!;
             f.rows = p.rows;
             f.rawBytes = p.rawBytes;
           }

@@ -221,6 +221,9 @@ describe('RDS export tasks: PostgreSQL', { skip: needs(PG_URL, 'PostgreSQL') }, 
       try {
         assert.ok(parts.files.length >= 1, table);
         for (const k of parts.keys) assert.match(k, new RegExp(`^${base}/${DB}/${table.replace('.', '\\.')}/1/part-\\d{5}-[0-9a-f-]{36}-c000\\.gz\\.parquet$`));
+        // Split for parallel reading (or not split): one batch folder, closed by its _SUCCESS marker.
+        const all = (await listKeys(bucket, BUCKET, `${base}/${DB}/${table}/`)).map((k) => k.key);
+        assert.deepEqual(all.filter((k) => !k.endsWith('.parquet')), [`${base}/${DB}/${table}/1/_SUCCESS`]);
         await compareRows(parts.files, [...cols], before[table]!, table);
       } finally {
         removeTemp(parts.dir);
@@ -248,7 +251,7 @@ describe('RDS export tasks: PostgreSQL', { skip: needs(PG_URL, 'PostgreSQL') }, 
     assert.equal(head.SSEKMSKeyId, KMS);
 
     // A large table is split into ctid partitions, one part each.
-    const bigKeys = (await listKeys(bucket, BUCKET, `${base}/${DB}/sales.big/1/`)).map((k) => k.key);
+    const bigKeys = (await listKeys(bucket, BUCKET, `${base}/${DB}/sales.big/1/`)).map((k) => k.key).filter((k) => k.endsWith('.parquet'));
     assert.ok(bigKeys.length >= 3, `sales.big parts: ${bigKeys.length}`);
 
     const info = JSON.parse((await getBytes(bucket, BUCKET, `${base}/export_info_pg-full.json`)).toString()) as Record<string, unknown>;
