@@ -178,9 +178,17 @@ async function lockAndSnapshot(c: PgConn): Promise<string[]> {
   throw new Error(`could not take a consistent snapshot: ${why}`);
 }
 
+function withDatabase(url: string, database: string): string {
+  const u = new URL(url);
+  u.pathname = `/${encodeURIComponent(database)}`;
+  return u.toString();
+}
+
 /** A node-postgres client as a PgConn. */
 export async function pgConnect(url: string, database?: string): Promise<PgConn> {
-  const client = new pg.Client({ connectionString: url, ...(database === undefined ? {} : { database }), types: RAW_TYPES, connectionTimeoutMillis: 10_000 });
+  // The database goes into the URL: node-postgres lets the connection string's fields override `database`, so a
+  // URL naming no database would connect to the user's own (the multi-database case).
+  const client = new pg.Client({ connectionString: database === undefined ? url : withDatabase(url, database), types: RAW_TYPES, connectionTimeoutMillis: 10_000 });
   client.on('error', () => undefined);
   try {
     await client.connect();
