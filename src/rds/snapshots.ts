@@ -2,7 +2,7 @@
  * CreateDBSnapshot / CreateDBClusterSnapshot and friends. The consistent transaction is opened before the
  * call returns (so nothing committed after the response is in the snapshot); the copy then runs in the
  * background: every table, as of that transaction, is written as Parquet parts under the data directory
- * (`<data>/rds/snapshots/<uid>/t<N>/part-<index>.parquet` + `manifest.json`), and the snapshot turns
+ * (`<data>/rds/snapshots/<uid>/t<N>/b<batch>-part-<index>.parquet` + `manifest.json`), and the snapshot turns
  * `available`. Later changes to the database cannot reach it; exports read from these files.
  */
 import { randomUUID } from 'node:crypto';
