@@ -12,6 +12,8 @@ import type { TableSpec } from './types.js';
 
 export interface CopiedTable {
   spec: TableSpec;
+  /** Values exported as NULL for want of a Parquet equivalent (ReadSession.nulled). */
+  nulled?: number;
   parts: PartFile[];
   partitions: PartitionPlan[];
   startedAt: number;
@@ -154,7 +156,7 @@ export async function copyTables(session: ReadSession, tables: TableSpec[], opts
   await Promise.all(Array.from({ length: Math.max(1, Math.min(session.parallelism, work.length)) }, worker));
   if (failed !== undefined) throw failed;
   return copied.map(({ spec, parts, partitions, startedAt, endedAt }) => ({
-    spec, parts: parts.sort((a, b) => a.batch - b.batch || a.index - b.index), partitions, startedAt: startedAt || Date.now(), endedAt: endedAt || Date.now(),
+    spec, nulled: session.nulled?.(spec) ?? 0, parts: parts.sort((a, b) => a.batch - b.batch || a.index - b.index), partitions, startedAt: startedAt || Date.now(), endedAt: endedAt || Date.now(),
   }));
 }
 

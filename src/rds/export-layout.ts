@@ -67,6 +67,8 @@ export interface TableRecord {
   ctid?: { min: string; max: string };
   /** Batch folders written (absent in manifests from before batches: all in 1). */
   batches?: number[];
+  /** MySQL zero dates (`0000-00-00 ...` DATETIME/TIMESTAMP values) exported as NULL. */
+  zeroDates?: number;
   startedAt: number;
   endedAt: number;
 }
@@ -86,6 +88,7 @@ export function tableRecord(c: CopiedTable): TableRecord {
     partitions: sequential ? Math.max(1, batches.length) : c.partitions.length,
     ...(ctidSplit ? { ctid: { min: '(0,1)', max: `(${Math.max(0, c.spec.pages - 1)},1)` } } : {}),
     batches,
+    ...(c.nulled ? { zeroDates: c.nulled } : {}),
     startedAt: c.startedAt,
     endedAt: c.endedAt,
   };
@@ -151,13 +154,19 @@ export function exportInfo(base: string, task: ExportTaskState): string {
   });
 }
 
-/** WarningMessage: JSON text (spec 3.6), absent when nothing was skipped. */
-export function warningMessage(skipped: SkippedTable[], skippedObjectives: string[]): string | undefined {
-  if (skipped.length === 0 && skippedObjectives.length === 0) return undefined;
+/**
+ * WarningMessage: JSON text (spec 3.6), absent when there is nothing to say. `general` carries, per table, the
+ * MySQL zero dates exported as NULL (Parquet's TIMESTAMP has no year 0), with a reason of Strata's own naming.
+ */
+export function warningMessage(skipped: SkippedTable[], skippedObjectives: string[], tables: TableRecord[] = [], engine?: Engine): string | undefined {
+  const general = tables
+    .filter((t) => (t.zeroDates ?? 0) > 0)
+    .map((t) => ({ reason: 'ZERO_DATES_EXPORTED_AS_NULL', target: tableTarget(t.spec, engine ?? 'mysql'), count: t.zeroDates }));
+  if (skipped.length === 0 && skippedObjectives.length === 0 && general.length === 0) return undefined;
   return JSON.stringify({
     skippedTables: skipped.map((s) => ({ target: s.target, reason: s.reason })),
     skippedObjectives: skippedObjectives.map((o) => ({ objective: o, reason: 'NOT_FOUND' })),
-    general: [],
+    general,
   });
 }
 

@@ -170,12 +170,14 @@ export class ExportTaskRunner {
           onProgress: (p) => progress(p.bytes, p.fraction),
         });
         records = copied.map(tableRecord);
+        t.WarningMessage = warningMessage(skipped, unmatched, records, t.engine);
       } else {
         const manifest = await readManifest(ctx, t.source.uid!);
         const { selected, unmatched } = selectTables(manifest.tables.map((x) => x.spec), t.ExportOnly, t.engine);
         skipped = manifest.skipped;
         t.WarningMessage = warningMessage(skipped, unmatched);
         const chosen = manifest.tables.filter((x) => selected.includes(x.spec));
+        t.WarningMessage = warningMessage(skipped, unmatched, chosen, t.engine);
         // The snapshot knows exactly how much it holds: progress is the values' bytes in the file bytes uploaded.
         const total = chosen.reduce((n, x) => n + x.rawBytes, 0);
         let extracted = 0;

@@ -176,6 +176,8 @@ export class SnapshotRunner {
       if (this.stopping) return; // left `creating`: recover() fails it on the next start
       state.status = 'failed';
       state.failure = e instanceof Error ? e.message : String(e);
+      // DescribeDB(Cluster)Snapshots has no field for the cause: the server log says it.
+      console.error(`snapshot ${state.identifier} of ${state.sourceId} failed: ${state.failure}`);
       save();
       await rm(dir, { recursive: true, force: true });
     } finally {

@@ -209,6 +209,9 @@ describe('RDS snapshots hold against DDL: MySQL/MariaDB', { skip: needs(MYSQL_UR
     }
     await db.query(`CREATE TABLE ${DB}.m_parts (id int PRIMARY KEY, v varchar(200)) ENGINE=InnoDB
       PARTITION BY RANGE (id) (PARTITION p_low VALUES LESS THAN (100), PARTITION p_empty VALUES LESS THAN (200), PARTITION p_high VALUES LESS THAN MAXVALUE)`);
+    // Zero dates need a permissive sql_mode to get in at all.
+    await db.query(`SET SESSION sql_mode = ''; CREATE TABLE ${DB}.m_zero (id int PRIMARY KEY, at datetime, d date) ENGINE=InnoDB;
+      INSERT INTO ${DB}.m_zero VALUES (1, '0000-00-00 00:00:00', '0000-00-00'), (2, '2024-05-06 07:08:09', '2024-05-06'), (3, '0000-00-00 00:00:00', NULL)`);
     await db.query(`INSERT INTO ${DB}.m_parts VALUES ${Array.from({ length: 60 }, (_, j) => `(${j < 30 ? j + 1 : 300 + j}, 'part ${j}')`).join(', ')}`);
     strata = await startStrataProcess(['--rds-cluster', `ddl-maria=${mysqlUrl(DB)}`, '--rds-partition-mb', '0.25', '--rds-embedded', 'false'], { env: { STRATA_TEST_RDS_CHUNK_DELAY_MS: '20' } });
     client = rds(strata.url);
@@ -262,5 +265,20 @@ describe('RDS snapshots hold against DDL: MySQL/MariaDB', { skip: needs(MYSQL_UR
       removeTemp(low.dir);
     }
     await checkTable(bucket, BUCKET, `ddl-maria-export/${DB}/${DB}.m_parts`, await rows('m_parts'), 'm_parts');
+  });
+
+  test('zero dates become NULL and WarningMessage says so, per table', async () => {
+    await client.send(new StartExportTaskCommand({ ExportTaskIdentifier: 'zero-dates', SourceArn: clusterArn('ddl-maria'), S3BucketName: BUCKET, IamRoleArn: ROLE, KmsKeyId: KMS, ExportOnly: [`${DB}.m_zero`, `${DB}.m_parts`] }));
+    const done = await waitExport(client, 'zero-dates');
+    assert.equal(done.Status, 'COMPLETE', done.FailureCause);
+    const warning = JSON.parse(done.WarningMessage!) as { general: { reason: string; target: string; count: number }[] };
+    assert.deepEqual(warning.general, [{ reason: 'ZERO_DATES_EXPORTED_AS_NULL', target: `${DB}.m_zero`, count: 2 }]);
+    const parts = await downloadParts(bucket, BUCKET, `zero-dates/${DB}/${DB}.m_zero/`);
+    try {
+      const got = await duckQuery(`SELECT id, CAST(epoch_us("at") AS VARCHAR), d FROM read_parquet(${parquetList(parts.files)}) ORDER BY id`);
+      assert.deepEqual(got, [[1, null, '0000-00-00'], [2, String(Date.UTC(2024, 4, 6, 7, 8, 9) * 1000), '2024-05-06'], [3, null, null]]);
+    } finally {
+      removeTemp(parts.dir);
+    }
   });
 });

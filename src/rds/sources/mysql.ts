@@ -193,6 +193,8 @@ class MysqlReadSession implements ReadSession {
   readonly engine: Engine;
   readonly engineVersion: string;
   readonly parallelism = 1;
+  /** Zero dates read per table (they become NULL). */
+  private readonly zeroDates = new Map<TableSpec, number>();
 
   constructor(private readonly c: Connection, private readonly listing: TableListing, v: { engine: Engine; engineVersion: string }, readonly snapshotTime: number) {
     this.engine = v.engine;
@@ -218,7 +220,7 @@ class MysqlReadSession implements ReadSession {
     const sql = `SELECT ${t.columns.map((c) => quoteIdent(c.name)).join(', ')} FROM ${from}`;
     const query = this.c.query({ sql, rowsAsArray: true, typeCast });
     const stream = query.stream({ highWaterMark: 1024 });
-    const convert = t.columns.map((c) => mysqlConverter(c));
+    const convert = t.columns.map((c) => mysqlConverter(c, () => this.zeroDates.set(t, (this.zeroDates.get(t) ?? 0) + 1)));
     let out: Canonical[][] = [];
     let bytes = 0;
     try {
@@ -243,6 +245,10 @@ class MysqlReadSession implements ReadSession {
     } finally {
       if (!stream.destroyed) stream.destroy();
     }
+  }
+
+  nulled(t: TableSpec): number {
+    return this.zeroDates.get(t) ?? 0;
   }
 
   async close(): Promise<void> {
@@ -301,7 +307,7 @@ export function mysqlKind(dataType: string, columnType: string, precision: numbe
   }
 }
 
-function mysqlConverter(c: ColumnSpec): (v: unknown) => Canonical {
+function mysqlConverter(c: ColumnSpec, onZeroDate: () => void): (v: unknown) => Canonical {
   switch (c.kind) {
     case 'int16':
     case 'int32':
@@ -312,7 +318,11 @@ function mysqlConverter(c: ColumnSpec): (v: unknown) => Canonical {
     case 'decimal':
       return String;
     case 'timestamp':
-      return (v) => timestampMicros(String(v));
+      return (v) => {
+        const us = timestampMicros(String(v));
+        if (us === null) onZeroDate();
+        return us;
+      };
     case 'binary':
       return (v) => (Buffer.isBuffer(v) ? v : Buffer.from(String(v), 'utf8'));
     default:

@@ -64,6 +64,8 @@ export interface ReadSession {
   partitions(t: TableSpec, maxPartBytes: number): PartitionPlan[];
   /** The rows of one partition, in column batches (bounded in rows and bytes). */
   read(t: TableSpec, p: PartitionPlan): AsyncGenerator<ColumnBatch>;
+  /** Values of a table read so far that had no Parquet equivalent and became NULL (MySQL zero dates). */
+  nulled?(t: TableSpec): number;
   close(): Promise<void>;
 }
 
