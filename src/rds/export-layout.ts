@@ -170,6 +170,12 @@ export function warningMessage(skipped: SkippedTable[], skippedObjectives: strin
   });
 }
 
+/** The skipped tables an ExportOnly list covers (all of them without one): a skip outside the export is no warning. */
+export function skippedInScope(skipped: SkippedTable[], exportOnly: string[] | undefined): SkippedTable[] {
+  if (!exportOnly || exportOnly.length === 0) return skipped;
+  return skipped.filter((s) => exportOnly.some((e) => s.target === e || s.target.startsWith(`${e}.`)));
+}
+
 /** Tables an ExportOnly list selects, and the entries that matched nothing. */
 export function selectTables(tables: TableSpec[], exportOnly: string[] | undefined, engine: Engine): { selected: TableSpec[]; unmatched: string[] } {
   if (!exportOnly || exportOnly.length === 0) return { selected: tables, unmatched: [] };

@@ -16,7 +16,7 @@ import type { RdsContext } from './context.js';
 import { copyTables, CopyCancelled, percentOf } from './copy.js';
 import { fault, invalidParameterValue, missingParameter } from './errors.js';
 import {
-  exportBase, exportInfo, exportInfoKey, partKey, selectTables, successKeys, tableRecord, tablesInfoFiles, warningMessage, type TableRecord,
+  exportBase, exportInfo, exportInfoKey, partKey, selectTables, skippedInScope, successKeys, tableRecord, tablesInfoFiles, warningMessage, type TableRecord,
 } from './export-layout.js';
 import { exportTaskXml } from './shapes.js';
 import { loadSnapshot, maxRecords, paginate, readManifest, snapshotDir } from './snapshots.js';
@@ -156,7 +156,7 @@ export class ExportTaskRunner {
       if (t.source.type === 'cluster') {
         const listing = await session!.list();
         const { selected, unmatched } = selectTables(listing.tables, t.ExportOnly, t.engine);
-        skipped = listing.skipped;
+        skipped = skippedInScope(listing.skipped, t.ExportOnly);
         t.WarningMessage = warningMessage(skipped, unmatched);
         const s = sink;
         const copied = await copyTables(session!, selected, {
@@ -174,7 +174,7 @@ export class ExportTaskRunner {
       } else {
         const manifest = await readManifest(ctx, t.source.uid!);
         const { selected, unmatched } = selectTables(manifest.tables.map((x) => x.spec), t.ExportOnly, t.engine);
-        skipped = manifest.skipped;
+        skipped = skippedInScope(manifest.skipped, t.ExportOnly);
         t.WarningMessage = warningMessage(skipped, unmatched);
         const chosen = manifest.tables.filter((x) => selected.includes(x.spec));
         t.WarningMessage = warningMessage(skipped, unmatched, chosen, t.engine);

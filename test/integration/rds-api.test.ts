@@ -45,7 +45,8 @@ describe('RDS API: pages, filters, cancel, cluster snapshots, ways to register s
     b = fb.client;
     await a.query(`CREATE SCHEMA app; CREATE TABLE app.items (id integer PRIMARY KEY, v text);
       INSERT INTO app.items SELECT g, repeat(md5(g::text), 3) FROM generate_series(1, 40000) g;
-      CREATE TABLE public.small (id integer PRIMARY KEY, v text); INSERT INTO public.small VALUES (1, 'one'), (2, 'two');`);
+      CREATE TABLE public.small (id integer PRIMARY KEY, v text); INSERT INTO public.small VALUES (1, 'one'), (2, 'two');
+      CREATE UNLOGGED TABLE public.scratch (id integer);`);
     await b.query(`CREATE TABLE public.other (id integer PRIMARY KEY, v text); INSERT INTO public.other VALUES (10, 'ten');`);
     configDir = tempDir('strata-rds-config-');
     const config = join(configDir, 'rds.json');
@@ -85,6 +86,10 @@ describe('RDS API: pages, filters, cancel, cluster snapshots, ways to register s
     assert.equal(done.Status, 'COMPLETE', done.FailureCause);
     const folders = new Set((await listKeys(bucket, BUCKET, 'multi-db/')).map((k) => k.key.split('/').slice(1, 3).join('/')).filter((f) => f.includes('/')));
     assert.deepEqual([...folders].sort(), [`${A}/app.items`, `${A}/public.small`, `${B}/public.other`]);
+    // Only the skipped tables inside the ExportOnly selection are reported, not those of the server's other databases.
+    const warning = JSON.parse(done.WarningMessage!) as { skippedTables: { target: string; reason: string }[] };
+    assert.deepEqual(warning.skippedTables, [{ target: `${A}.public.scratch`, reason: 'UNLOGGED_TABLE' }]);
+    assert.deepEqual((await listKeys(bucket, BUCKET, 'multi-db/export_tables_info_')).map((k) => k.key), ['multi-db/export_tables_info_multi-db_from_1_to_4.json']);
     const other = await downloadParts(bucket, BUCKET, `multi-db/${B}/public.other/`);
     try {
       await compareRows(other.files, [{ name: 'id', kind: 'int' }, { name: 'v', kind: 'text' }], [['10', 'ten']], 'other');

@@ -193,7 +193,7 @@ export async function pgConnect(url: string, database?: string): Promise<PgConn>
   try {
     await client.connect();
   } catch (e) {
-    throw new Error(`cannot connect to ${redact(url)}: ${e instanceof Error ? e.message : String(e)}`);
+    throw Object.assign(new Error(`cannot connect to ${redact(url)}: ${e instanceof Error ? e.message : String(e)}`), { code: (e as { code?: string }).code });
   }
   return {
     async query(sql) {
@@ -238,7 +238,12 @@ export class PostgresDriver implements SourceDriver {
     const sessions: PgDatabaseSession[] = [];
     try {
       for (const db of databases) {
-        sessions.push(await PgDatabaseSession.open(db, () => pgConnect(this.url, db), opts.maxReaders));
+        try {
+          sessions.push(await PgDatabaseSession.open(db, () => pgConnect(this.url, db), opts.maxReaders));
+        } catch (e) {
+          // 3D000: dropped since it was listed; it is not there to snapshot any more.
+          if (this.database || (e as { code?: string }).code !== '3D000') throw e;
+        }
       }
     } catch (e) {
       await Promise.all(sessions.map((s) => s.close()));
