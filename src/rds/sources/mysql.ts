@@ -1,7 +1,8 @@
 /**
  * MySQL / MariaDB sources through mysql2. A snapshot is one connection's
  * `START TRANSACTION WITH CONSISTENT SNAPSHOT` (REPEATABLE READ, InnoDB), which covers every database of the
- * server at once; tables are read one after another on that connection with unbuffered, streamed queries
+ * server at once, with every table touched right after it so their metadata locks hold DDL off until the copy
+ * ends (MysqlDriver.open); tables are read one after another on that connection with unbuffered, streamed queries
  * (mysql2 pauses the socket when the consumer falls behind), so memory stays bounded. MySQL has no way to
  * share a snapshot between connections, hence one reader. Session time_zone is UTC, so TIMESTAMP values are
  * UTC and DATETIME values are taken as UTC wall-clock times.

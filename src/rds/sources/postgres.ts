@@ -1,8 +1,9 @@
 /**
  * PostgreSQL sources (a real server through `pg`, or the embedded PGlite). A snapshot is one REPEATABLE READ
- * READ ONLY transaction; its snapshot is exported with pg_export_snapshot() and imported by up to
- * `maxReaders - 1` more connections (SET TRANSACTION SNAPSHOT), which read ctid ranges of the tables in
- * parallel, all seeing exactly the same data.
+ * READ ONLY transaction that locks its tables ACCESS SHARE before taking the snapshot (so TRUNCATE and rewriting
+ * ALTERs wait for it: PgDatabaseSession.open); its snapshot is exported with pg_export_snapshot() and imported by
+ * up to `maxReaders - 1` more connections (SET TRANSACTION SNAPSHOT), which read ctid ranges of the tables (leaf
+ * by leaf for a partitioned one, `FROM ONLY`) in parallel, all seeing exactly the same data.
  *
  * A real server streams each range as `COPY (SELECT ...) TO STDOUT (FORMAT binary)`, decoded straight into
  * Arrow column buffers (pg-copy.ts): numbers, booleans and bytea in their binary form, everything exported as a
