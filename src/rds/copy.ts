@@ -1,7 +1,8 @@
 /**
  * Copies tables out of a consistent read session as Parquet parts: each table is split into partitions
- * (PostgreSQL ctid ranges), partitions are read by up to `session.parallelism` readers at once, and each
- * partition becomes one or more files of about `maxPartBytes` of values.
+ * (PostgreSQL ctid ranges, table partitions), partitions are read by up to `session.parallelism` readers at once,
+ * and each partition becomes one or more files of about `maxPartBytes` of values, numbered into AWS's batch
+ * folders (spec 3.3; see PartitionPlan).
  */
 import type { Readable } from 'node:stream';
 import type { ColumnBatch } from './arrow-batch.js';
@@ -11,6 +12,8 @@ import type { TableSpec } from './types.js';
 
 export interface CopiedTable {
   spec: TableSpec;
+  /** Values exported as NULL for want of a Parquet equivalent (ReadSession.nulled). */
+  nulled?: number;
   parts: PartFile[];
   partitions: PartitionPlan[];
   startedAt: number;
@@ -20,7 +23,7 @@ export interface CopiedTable {
 export interface CopyOptions {
   maxPartBytes: number;
   /** Stores one part's bytes; resolves when durable. */
-  target: (t: TableSpec, index: number, body: Readable) => Promise<void>;
+  target: (t: TableSpec, part: { batch: number; index: number }, body: Readable) => Promise<void>;
   /** After every batch and every finished partition. */
   onProgress?: (p: CopyProgress) => void;
   /** Checked between chunks: true stops the copy with a CopyCancelled. */
@@ -102,11 +105,16 @@ export function percentOf(fraction: number): number {
 }
 
 export async function copyTables(session: ReadSession, tables: TableSpec[], opts: CopyOptions): Promise<CopiedTable[]> {
-  const copied = tables.map((spec) => ({ spec, parts: [] as PartFile[], partitions: session.partitions(spec, opts.maxPartBytes), startedAt: 0, endedAt: 0, left: 0, next: 0 }));
+  const copied = tables.map((spec) => ({
+    spec, parts: [] as PartFile[], partitions: session.partitions(spec, opts.maxPartBytes), startedAt: 0, endedAt: 0, left: 0,
+    /** Next part number per batch folder, and the last batch a sequential piece opened. */
+    next: new Map<number, number>(), lastBatch: 0,
+  }));
   const progress = new CopyProgress(copied.map((t) => ({ spec: t.spec, partitions: t.partitions.length })));
   const work: { t: (typeof copied)[number]; p: PartitionPlan }[] = [];
   for (const t of copied) {
     t.left = t.partitions.length;
+    t.lastBatch = Math.max(0, ...t.partitions.map((p) => p.batch ?? (p.sequential ? 0 : 1)));
     for (const p of t.partitions) work.push({ t, p });
   }
   let at = 0;
@@ -116,11 +124,18 @@ export async function copyTables(session: ReadSession, tables: TableSpec[], opts
       const { t, p } = work[at++]!;
       if (t.startedAt === 0) t.startedAt = Date.now();
       const batches = session.read(t.spec, p);
+      const nextPart = (): { batch: number; index: number } => {
+        if (p.sequential) return { batch: ++t.lastBatch, index: 0 };
+        const batch = p.batch ?? 1;
+        const index = t.next.get(batch) ?? 0;
+        t.next.set(batch, index + 1);
+        return { batch, index };
+      };
       try {
         const parts = await writeParts(guarded(batches, opts), t.spec.columns, {
           maxPartBytes: opts.maxPartBytes,
-          nextIndex: () => t.next++,
-          target: (index, body) => opts.target(t.spec, index, body),
+          nextPart,
+          target: (part, body) => opts.target(t.spec, part, body),
           onBatch: (rows, bytes) => {
             progress.add(t.spec, rows, bytes);
             opts.onProgress?.(progress);
@@ -141,7 +156,7 @@ export async function copyTables(session: ReadSession, tables: TableSpec[], opts
   await Promise.all(Array.from({ length: Math.max(1, Math.min(session.parallelism, work.length)) }, worker));
   if (failed !== undefined) throw failed;
   return copied.map(({ spec, parts, partitions, startedAt, endedAt }) => ({
-    spec, parts: parts.sort((a, b) => a.index - b.index), partitions, startedAt: startedAt || Date.now(), endedAt: endedAt || Date.now(),
+    spec, nulled: session.nulled?.(spec) ?? 0, parts: parts.sort((a, b) => a.batch - b.batch || a.index - b.index), partitions, startedAt: startedAt || Date.now(), endedAt: endedAt || Date.now(),
   }));
 }
 

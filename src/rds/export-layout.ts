@@ -3,7 +3,13 @@
  *
  *   [<S3Prefix>/]<ExportTaskIdentifier>/export_info_<id>.json
  *   [<S3Prefix>/]<ExportTaskIdentifier>/export_tables_info_<id>_from_<N>_to_<M>.json
- *   [<S3Prefix>/]<ExportTaskIdentifier>/<database>/<schema>.<table>/1/part-<00000>-<uuid>-c000.gz.parquet
+ *   [<S3Prefix>/]<ExportTaskIdentifier>/<database>/<schema>.<table>/<batch>/part-<00000>-<uuid>-c000.gz.parquet
+ *   [<S3Prefix>/]<ExportTaskIdentifier>/<database>/<schema>.<table>/<batch>/_SUCCESS
+ *
+ * Batch folders follow spec 3.3: a table split into ranges read in parallel has only `1/`; a table partitioned
+ * into several tables has one batch per partition; a table read sequentially (MySQL/MariaDB) one batch per file.
+ * The zero-byte `_SUCCESS` marker closing each batch folder is what real exports have been observed to hold
+ * (spec 3.2, [O]); Spark-style readers skip it, and readers globbing `*.parquet` never see it.
  */
 import { randomUUID } from 'node:crypto';
 import type { CopiedTable } from './copy.js';
@@ -28,8 +34,13 @@ export function tableFolder(base: string, t: TableSpec): string {
   return `${base}/${pathSafe(t.database)}/${pathSafe(t.schema)}.${pathSafe(t.table)}`;
 }
 
-export function partKey(base: string, t: TableSpec, index: number): string {
-  return `${tableFolder(base, t)}/1/part-${String(index).padStart(5, '0')}-${randomUUID()}-c000.gz.parquet`;
+export function partKey(base: string, t: TableSpec, batch: number, index: number): string {
+  return `${tableFolder(base, t)}/${batch}/part-${String(index).padStart(5, '0')}-${randomUUID()}-c000.gz.parquet`;
+}
+
+/** The `_SUCCESS` marker of each batch folder that received files. */
+export function successKeys(base: string, t: TableSpec, batches: Iterable<number>): string[] {
+  return [...new Set(batches)].sort((a, b) => a - b).map((b) => `${tableFolder(base, t)}/${b}/_SUCCESS`);
 }
 
 export function exportInfoKey(base: string, id: string): string {
@@ -50,21 +61,34 @@ export interface TableRecord {
   spec: TableSpec;
   rows: number;
   rawBytes: number;
+  /** numberOfPartitions: the pieces read (ctid ranges, table partitions), or the batches of a sequential read. */
   partitions: number;
   /** ctid page range of the partitions, when split that way. */
   ctid?: { min: string; max: string };
+  /** Batch folders written (absent in manifests from before batches: all in 1). */
+  batches?: number[];
+  /** MySQL zero dates (`0000-00-00 ...` DATETIME/TIMESTAMP values) exported as NULL. */
+  zeroDates?: number;
   startedAt: number;
   endedAt: number;
 }
 
+/**
+ * The ctid bounds are those of the page ranges read, written the way AWS's own tables info shows them
+ * (spec 3.5: `(0,1)` to `(<last page>,1)`), the last page being the table's size when the snapshot was taken.
+ */
 export function tableRecord(c: CopiedTable): TableRecord {
-  const split = c.partitions.length > 1;
+  const ctidSplit = c.partitions.length > 1 && c.partitions.every((p) => p.lo !== undefined || p.hi !== undefined) && !c.spec.leaves;
+  const sequential = c.partitions.some((p) => p.sequential);
+  const batches = [...new Set(c.parts.map((p) => p.batch))].sort((a, b) => a - b);
   return {
     spec: c.spec,
     rows: c.parts.reduce((n, p) => n + p.rows, 0),
     rawBytes: c.parts.reduce((n, p) => n + p.rawBytes, 0),
-    partitions: c.partitions.length,
-    ...(split ? { ctid: { min: '(0,1)', max: `(${Math.max(0, c.spec.pages - 1)},1)` } } : {}),
+    partitions: sequential ? Math.max(1, batches.length) : c.partitions.length,
+    ...(ctidSplit ? { ctid: { min: '(0,1)', max: `(${Math.max(0, c.spec.pages - 1)},1)` } } : {}),
+    batches,
+    ...(c.nulled ? { zeroDates: c.nulled } : {}),
     startedAt: c.startedAt,
     endedAt: c.endedAt,
   };
@@ -130,14 +154,26 @@ export function exportInfo(base: string, task: ExportTaskState): string {
   });
 }
 
-/** WarningMessage: JSON text (spec 3.6), absent when nothing was skipped. */
-export function warningMessage(skipped: SkippedTable[], skippedObjectives: string[]): string | undefined {
-  if (skipped.length === 0 && skippedObjectives.length === 0) return undefined;
+/**
+ * WarningMessage: JSON text (spec 3.6), absent when there is nothing to say. `general` carries, per table, the
+ * MySQL zero dates exported as NULL (Parquet's TIMESTAMP has no year 0), with a reason of Strata's own naming.
+ */
+export function warningMessage(skipped: SkippedTable[], skippedObjectives: string[], tables: TableRecord[] = [], engine?: Engine): string | undefined {
+  const general = tables
+    .filter((t) => (t.zeroDates ?? 0) > 0)
+    .map((t) => ({ reason: 'ZERO_DATES_EXPORTED_AS_NULL', target: tableTarget(t.spec, engine ?? 'mysql'), count: t.zeroDates }));
+  if (skipped.length === 0 && skippedObjectives.length === 0 && general.length === 0) return undefined;
   return JSON.stringify({
     skippedTables: skipped.map((s) => ({ target: s.target, reason: s.reason })),
     skippedObjectives: skippedObjectives.map((o) => ({ objective: o, reason: 'NOT_FOUND' })),
-    general: [],
+    general,
   });
+}
+
+/** The skipped tables an ExportOnly list covers (all of them without one): a skip outside the export is no warning. */
+export function skippedInScope(skipped: SkippedTable[], exportOnly: string[] | undefined): SkippedTable[] {
+  if (!exportOnly || exportOnly.length === 0) return skipped;
+  return skipped.filter((s) => exportOnly.some((e) => s.target === e || s.target.startsWith(`${e}.`)));
 }
 
 /** Tables an ExportOnly list selects, and the entries that matched nothing. */

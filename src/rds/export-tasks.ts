@@ -16,7 +16,7 @@ import type { RdsContext } from './context.js';
 import { copyTables, CopyCancelled, percentOf } from './copy.js';
 import { fault, invalidParameterValue, missingParameter } from './errors.js';
 import {
-  exportBase, exportInfo, exportInfoKey, partKey, selectTables, tableRecord, tablesInfoFiles, warningMessage, type TableRecord,
+  exportBase, exportInfo, exportInfoKey, partKey, selectTables, skippedInScope, successKeys, tableRecord, tablesInfoFiles, warningMessage, type TableRecord,
 } from './export-layout.js';
 import { exportTaskXml } from './shapes.js';
 import { loadSnapshot, maxRecords, paginate, readManifest, snapshotDir } from './snapshots.js';
@@ -156,7 +156,7 @@ export class ExportTaskRunner {
       if (t.source.type === 'cluster') {
         const listing = await session!.list();
         const { selected, unmatched } = selectTables(listing.tables, t.ExportOnly, t.engine);
-        skipped = listing.skipped;
+        skipped = skippedInScope(listing.skipped, t.ExportOnly);
         t.WarningMessage = warningMessage(skipped, unmatched);
         const s = sink;
         const copied = await copyTables(session!, selected, {
@@ -164,18 +164,20 @@ export class ExportTaskRunner {
           chunkDelayMs: ctx.options.chunkDelayMs,
           encoder: ctx.encoder,
           cancelled,
-          target: async (spec, index, body) => {
-            await s.upload(partKey(base, spec, index), body, 'application/octet-stream');
+          target: async (spec, part, body) => {
+            await s.upload(partKey(base, spec, part.batch, part.index), body, 'application/octet-stream');
           },
           onProgress: (p) => progress(p.bytes, p.fraction),
         });
         records = copied.map(tableRecord);
+        t.WarningMessage = warningMessage(skipped, unmatched, records, t.engine);
       } else {
         const manifest = await readManifest(ctx, t.source.uid!);
         const { selected, unmatched } = selectTables(manifest.tables.map((x) => x.spec), t.ExportOnly, t.engine);
-        skipped = manifest.skipped;
+        skipped = skippedInScope(manifest.skipped, t.ExportOnly);
         t.WarningMessage = warningMessage(skipped, unmatched);
         const chosen = manifest.tables.filter((x) => selected.includes(x.spec));
+        t.WarningMessage = warningMessage(skipped, unmatched, chosen, t.engine);
         // The snapshot knows exactly how much it holds: progress is the values' bytes in the file bytes uploaded.
         const total = chosen.reduce((n, x) => n + x.rawBytes, 0);
         let extracted = 0;
@@ -187,7 +189,7 @@ export class ExportTaskRunner {
               extracted = before + (f.bytes > 0 ? Math.floor((f.rawBytes * Math.min(sent, f.bytes)) / f.bytes) : 0);
               progress(extracted, extracted / Math.max(1, total));
             });
-            await sink.upload(partKey(base, table.spec, f.index), body, 'application/octet-stream');
+            await sink.upload(partKey(base, table.spec, f.batch ?? 1, f.index), body, 'application/octet-stream');
             extracted = before + f.rawBytes;
             progress(extracted, extracted / Math.max(1, total));
             if (ctx.options.chunkDelayMs) await new Promise((r) => setTimeout(r, ctx.options.chunkDelayMs));
@@ -196,6 +198,9 @@ export class ExportTaskRunner {
         records = chosen;
       }
       if (cancelled()) throw new CopyCancelled();
+      for (const r of records) {
+        for (const key of successKeys(base, r.spec, r.batches ?? (r.rows > 0 ? [1] : []))) await sink.putObject(key, '', 'application/octet-stream');
+      }
       for (const f of tablesInfoFiles(base, t, t.engine, records, skipped)) await sink.putObject(f.key, f.body, 'application/json');
       t.Status = 'COMPLETE';
       t.PercentProgress = 100;

@@ -13,6 +13,8 @@ import type { ColumnBatch } from './arrow-batch.js';
 import type { ColumnSpec } from './types.js';
 
 export interface PartFile {
+  /** Batch folder (1-based, spec 3.3) and part number within it. */
+  batch: number;
   index: number;
   rows: number;
   /** Bytes of the values written (uncompressed, as the source holds them). */
@@ -31,10 +33,10 @@ export interface ParquetEncoder {
 export interface WritePartsOptions {
   /** Start a new file once a file holds this many bytes of values. */
   maxPartBytes: number;
-  /** The next part number of the table (parts of parallel partitions share one counter). */
-  nextIndex: () => number;
+  /** Where the next file goes: its batch folder and part number (parts of parallel partitions share a counter). */
+  nextPart: () => { batch: number; index: number };
   /** Consumes one file's bytes (to a file, or to S3); resolves when they are durable. */
-  target: (index: number, body: Readable) => Promise<void>;
+  target: (part: { batch: number; index: number }, body: Readable) => Promise<void>;
   /** Called after every batch (progress). */
   onBatch?: (rows: number, rawBytes: number) => void;
   /** Where the encoding runs (default: this thread). */
@@ -87,7 +89,7 @@ export async function writeParts(batches: AsyncIterator<ColumnBatch>, columns: C
     } catch (e) {
       throw readError ?? e;
     }
-    const part: PartFile = { index: opts.nextIndex(), rows: 0, rawBytes: 0 };
+    const part: PartFile = { ...opts.nextPart(), rows: 0, rawBytes: 0 };
     const pull = async (): Promise<ColumnBatch | null> => {
       if (part.rawBytes >= opts.maxPartBytes) return null;
       let r: IteratorResult<ColumnBatch>;
@@ -107,7 +109,7 @@ export async function writeParts(batches: AsyncIterator<ColumnBatch>, columns: C
     };
     const body = encoder.encode(columns, pull);
     try {
-      await opts.target(part.index, body);
+      await opts.target({ batch: part.batch, index: part.index }, body);
     } catch (e) {
       throw readError ?? e;
     } finally {

@@ -2,7 +2,7 @@
  * CreateDBSnapshot / CreateDBClusterSnapshot and friends. The consistent transaction is opened before the
  * call returns (so nothing committed after the response is in the snapshot); the copy then runs in the
  * background: every table, as of that transaction, is written as Parquet parts under the data directory
- * (`<data>/rds/snapshots/<uid>/t<N>/part-<index>.parquet` + `manifest.json`), and the snapshot turns
+ * (`<data>/rds/snapshots/<uid>/t<N>/b<batch>-part-<index>.parquet` + `manifest.json`), and the snapshot turns
  * `available`. Later changes to the database cannot reach it; exports read from these files.
  */
 import { randomUUID } from 'node:crypto';
@@ -23,6 +23,8 @@ import { CLUSTER_SNAPSHOT_JOB, DB_SNAPSHOT_JOB, listJobStates, loadJob, saveJob,
 import type { SkippedTable } from './types.js';
 
 export interface SnapshotFile {
+  /** Batch folder (absent in manifests written before batches: 1). */
+  batch?: number;
   index: number;
   file: string;
   rows: number;
@@ -126,15 +128,16 @@ export class SnapshotRunner {
         chunkDelayMs: ctx.options.chunkDelayMs,
         encoder: ctx.encoder,
         cancelled: () => this.stopping,
-        target: async (t, index, body) => {
-          const rel = `t${ordinal.get(t)}/part-${String(index).padStart(5, '0')}.parquet`;
-          await mkdir(join(dir, `t${ordinal.get(t)}`), { recursive: true });
+        target: async (t, part, body) => {
+          const dirName = `t${ordinal.get(t)}`;
+          const rel = `${dirName}/b${part.batch}-part-${String(part.index).padStart(5, '0')}.parquet`;
+          await mkdir(join(dir, dirName), { recursive: true });
           const path = join(dir, rel);
           await pipeline(body, createWriteStream(path));
           await fsync(path);
-          const list = files.get(rel.split('/')[0]!) ?? [];
-          list.push({ index, file: rel, rows: 0, rawBytes: 0, bytes: (await stat(path)).size });
-          files.set(rel.split('/')[0]!, list);
+          const list = files.get(dirName) ?? [];
+          list.push({ batch: part.batch, index: part.index, file: rel, rows: 0, rawBytes: 0, bytes: (await stat(path)).size });
+          files.set(dirName, list);
         },
         onProgress: (p) => {
           state.dataBytes = p.bytes;
@@ -151,9 +154,9 @@ export class SnapshotRunner {
         databases: listing.databases,
         skipped: listing.skipped,
         tables: tables.map((c, i) => {
-          const list = (files.get(`t${i}`) ?? []).sort((a, b) => a.index - b.index);
+          const list = (files.get(`t${i}`) ?? []).sort((a, b) => a.batch! - b.batch! || a.index - b.index);
           for (const f of list) {
-            const p = c.parts.find((x) => x.index === f.index)!;
+            const p = c.parts.find((x) => x.batch === f.batch && x.index === f.index)!;
             f.rows = p.rows;
             f.rawBytes = p.rawBytes;
           }
@@ -173,6 +176,8 @@ export class SnapshotRunner {
       if (this.stopping) return; // left `creating`: recover() fails it on the next start
       state.status = 'failed';
       state.failure = e instanceof Error ? e.message : String(e);
+      // DescribeDB(Cluster)Snapshots has no field for the cause: the server log says it.
+      console.error(`snapshot ${state.identifier} of ${state.sourceId} failed: ${state.failure}`);
       save();
       await rm(dir, { recursive: true, force: true });
     } finally {

@@ -44,6 +44,11 @@ export interface TableSpec {
   estimatedRows?: number;
   /** PostgreSQL pages at the snapshot (for ctid partitioning); 0 when unknown or not splittable. */
   pages: number;
+  /**
+   * The table's partitions, read one by one (each its own batch folder): PostgreSQL leaf partitions of a
+   * declaratively partitioned table (with their pages), MySQL/MariaDB partition names.
+   */
+  leaves?: { schema: string; table: string; pages: number }[];
 }
 
 /** A table left out of the export, as WarningMessage.skippedTables reports it. */

@@ -1,6 +1,7 @@
 /**
  * Real databases for the RDS tests: PostgreSQL and MariaDB started by .ci/run, reached through
- * STRATA_TEST_PG_URL / STRATA_TEST_MYSQL_URL. Without them the tests skip locally and fail in CI.
+ * STRATA_TEST_PG_URL / STRATA_TEST_MYSQL_URL. Without them the tests skip locally, and fail where the databases
+ * are expected: .ci/run sets STRATA_TEST_REQUIRE_DBS=1 when it has set them up (CI=true does the same).
  */
 import { DuckDBInstance } from '@duckdb/node-api';
 import mysql from 'mysql2/promise';
@@ -14,10 +15,15 @@ import { getBytes, listKeys } from './exports.js';
 export const PG_URL = process.env.STRATA_TEST_PG_URL;
 export const MYSQL_URL = process.env.STRATA_TEST_MYSQL_URL;
 
-/** `skip` option for a suite needing a database: a reason locally, an error in CI (CI=true). */
+/** Whether a missing database is an error rather than a reason to skip. */
+export function databasesRequired(env: NodeJS.ProcessEnv = process.env): boolean {
+  return env.STRATA_TEST_REQUIRE_DBS === '1' || env.CI === 'true';
+}
+
+/** `skip` option for a suite needing a database: a reason locally, an error where databases are required. */
 export function needs(url: string | undefined, what: string): string | false {
   if (url) return false;
-  if (process.env.CI === 'true') throw new Error(`${what} is required in CI: .ci/run exports its URL`);
+  if (databasesRequired()) throw new Error(`${what} is required here (STRATA_TEST_REQUIRE_DBS=1 or CI=true) but its URL is not set: .ci/run exports it`);
   return `${what} not configured (set ${what === 'PostgreSQL' ? 'STRATA_TEST_PG_URL' : 'STRATA_TEST_MYSQL_URL'})`;
 }
 

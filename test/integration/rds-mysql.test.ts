@@ -186,7 +186,7 @@ describe('RDS export tasks: MySQL/MariaDB', { skip: needs(MYSQL_URL, 'MariaDB') 
 
     for (const [table, cols] of Object.entries(TABLES)) {
       const [dbName, name] = table.split('.');
-      const parts = await downloadParts(bucket, BUCKET, `mysql/maria-export/${dbName}/${dbName}.${name}/1/`);
+      const parts = await downloadParts(bucket, BUCKET, `mysql/maria-export/${dbName}/${dbName}.${name}/`);
       try {
         assert.ok(parts.files.length >= 1, table);
         await compareRows(parts.files, cols, before[table]!, table);
@@ -194,8 +194,10 @@ describe('RDS export tasks: MySQL/MariaDB', { skip: needs(MYSQL_URL, 'MariaDB') 
         removeTemp(parts.dir);
       }
     }
-    // orders is larger than --rds-partition-mb: several parts.
-    assert.ok((await listKeys(bucket, BUCKET, `mysql/maria-export/${SHOP}/${SHOP}.orders/1/`)).length >= 2);
+    // orders is larger than --rds-partition-mb and read sequentially: several batch folders, a file and a _SUCCESS in each.
+    const orderKeys = (await listKeys(bucket, BUCKET, `mysql/maria-export/${SHOP}/${SHOP}.orders/`)).map((k) => k.key.split('/').slice(-2).join('/'));
+    assert.ok(orderKeys.filter((k) => k.endsWith('/_SUCCESS')).length >= 2, orderKeys.join(' '));
+    for (const k of orderKeys) assert.match(k, /^\d+\/(part-00000-[0-9a-f-]{36}-c000\.gz\.parquet|_SUCCESS)$/);
     const parts = await downloadParts(bucket, BUCKET, `mysql/maria-export/${SHOP}/${SHOP}.all_types/1/`);
     try {
       const schema = await parquetColumns(parts.files[0]!);

@@ -185,6 +185,7 @@ describe('RDS export tasks: PostgreSQL', { skip: needs(PG_URL, 'PostgreSQL') }, 
 
   test('a snapshot holds while the source changes; its export matches the source as of the snapshot, type by type', async () => {
     const before = await snapshotOfSource();
+    const bigPages = Number((await db.query("SELECT pg_relation_size('sales.big') / current_setting('block_size')::int AS n")).rows[0].n);
     const created = await client.send(new CreateDBSnapshotCommand({ DBSnapshotIdentifier: 'Snap-1', DBInstanceIdentifier: 'pg-one', Tags: [{ Key: 'team', Value: 'data' }] }));
     assert.equal(created.DBSnapshot!.Status, 'creating');
     assert.equal(created.DBSnapshot!.DBSnapshotIdentifier, 'snap-1');
@@ -221,6 +222,9 @@ describe('RDS export tasks: PostgreSQL', { skip: needs(PG_URL, 'PostgreSQL') }, 
       try {
         assert.ok(parts.files.length >= 1, table);
         for (const k of parts.keys) assert.match(k, new RegExp(`^${base}/${DB}/${table.replace('.', '\\.')}/1/part-\\d{5}-[0-9a-f-]{36}-c000\\.gz\\.parquet$`));
+        // Split for parallel reading (or not split): one batch folder, closed by its _SUCCESS marker.
+        const all = (await listKeys(bucket, BUCKET, `${base}/${DB}/${table}/`)).map((k) => k.key);
+        assert.deepEqual(all.filter((k) => !k.endsWith('.parquet')), [`${base}/${DB}/${table}/1/_SUCCESS`]);
         await compareRows(parts.files, [...cols], before[table]!, table);
       } finally {
         removeTemp(parts.dir);
@@ -248,7 +252,7 @@ describe('RDS export tasks: PostgreSQL', { skip: needs(PG_URL, 'PostgreSQL') }, 
     assert.equal(head.SSEKMSKeyId, KMS);
 
     // A large table is split into ctid partitions, one part each.
-    const bigKeys = (await listKeys(bucket, BUCKET, `${base}/${DB}/sales.big/1/`)).map((k) => k.key);
+    const bigKeys = (await listKeys(bucket, BUCKET, `${base}/${DB}/sales.big/1/`)).map((k) => k.key).filter((k) => k.endsWith('.parquet'));
     assert.ok(bigKeys.length >= 3, `sales.big parts: ${bigKeys.length}`);
 
     const info = JSON.parse((await getBytes(bucket, BUCKET, `${base}/export_info_pg-full.json`)).toString()) as Record<string, unknown>;
@@ -268,6 +272,12 @@ describe('RDS export tasks: PostgreSQL', { skip: needs(PG_URL, 'PostgreSQL') }, 
     assert.equal(big.status, 'COMPLETE');
     assert.equal(big.tableStatistics.partitioningInfo.constraintType, 'CTID');
     assert.equal(big.tableStatistics.partitioningInfo.numberOfPartitions, bigKeys.length);
+    // The ctid bounds are the page range read, in AWS's form: (0,1) to (last page,1).
+    const ctid = (big.tableStatistics.partitioningInfo as unknown as { partitionColumns: { columnName: string; min: string; max: string }[] }).partitionColumns[0]!;
+    assert.equal(ctid.columnName, 'ctid');
+    assert.equal(ctid.min, '(0,1)');
+    const lastPage = Number(/^\((\d+),1\)$/.exec(ctid.max)![1]);
+    assert.ok(lastPage >= bigPages - 1 && lastPage <= bigPages + 1, `ctid max ${ctid.max} for ${bigPages} pages`);
     const everything = byTarget.get(`${DB}.sales.everything`) as { schemaMetadata: { originalTypeMappings: { columnName: string; originalType: string; expectedExportedType: string }[] } };
     const mapping = new Map(everything.schemaMetadata.originalTypeMappings.map((m) => [m.columnName, m]));
     assert.equal(mapping.get('tstz')!.originalType, 'timestamp with time zone');
@@ -312,7 +322,8 @@ describe('RDS export tasks: PostgreSQL', { skip: needs(PG_URL, 'PostgreSQL') }, 
     assert.deepEqual(byType.map((t) => t.ExportTaskIdentifier), ['pg-live']);
   });
 
-  test('CancelExportTask: CANCELING, then CANCELED; a finished task cannot be canceled', async () => {
+  // Cancel right after the start (often still STARTING); rds-api.test.ts cancels one seen IN_PROGRESS.
+  test('CancelExportTask right after StartExportTask: CANCELING, then CANCELED; a finished task cannot be canceled', async () => {
     await client.send(new StartExportTaskCommand({ ExportTaskIdentifier: 'pg-cancel', SourceArn: clusterArn('pg-live'), S3BucketName: BUCKET, IamRoleArn: ROLE, KmsKeyId: KMS }));
     const canceling = await client.send(new CancelExportTaskCommand({ ExportTaskIdentifier: 'pg-cancel' }));
     assert.equal(canceling.Status, 'CANCELING');

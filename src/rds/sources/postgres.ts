@@ -1,8 +1,9 @@
 /**
  * PostgreSQL sources (a real server through `pg`, or the embedded PGlite). A snapshot is one REPEATABLE READ
- * READ ONLY transaction; its snapshot is exported with pg_export_snapshot() and imported by up to
- * `maxReaders - 1` more connections (SET TRANSACTION SNAPSHOT), which read ctid ranges of the tables in
- * parallel, all seeing exactly the same data.
+ * READ ONLY transaction that locks its tables ACCESS SHARE before taking the snapshot (so TRUNCATE and rewriting
+ * ALTERs wait for it: PgDatabaseSession.open); its snapshot is exported with pg_export_snapshot() and imported by
+ * up to `maxReaders - 1` more connections (SET TRANSACTION SNAPSHOT), which read ctid ranges of the tables (leaf
+ * by leaf for a partitioned one, `FROM ONLY`) in parallel, all seeing exactly the same data.
  *
  * A real server streams each range as `COPY (SELECT ...) TO STDOUT (FORMAT binary)`, decoded straight into
  * Arrow column buffers (pg-copy.ts): numbers, booleans and bytea in their binary form, everything exported as a
@@ -120,14 +121,80 @@ function quoteLiteral(s: string): string {
   return `'${s.replace(/'/g, "''")}'`;
 }
 
+/** The schemas a snapshot covers: everything but the catalogs, TOAST and other sessions' temporary schemas. */
+const USER_SCHEMAS = "n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp%'";
+
+/** The tables a snapshot copies (partitions and inheritance children included): oid and quoted name. */
+const LOCKABLE = `
+  SELECT c.oid::text, quote_ident(n.nspname) || '.' || quote_ident(c.relname)
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+  WHERE c.relkind IN ('r', 'p') AND c.relpersistence <> 't' AND ${USER_SCHEMAS} AND has_table_privilege(c.oid, 'SELECT')
+  ORDER BY c.oid`;
+
+/**
+ * Tables whose storage is not the one the snapshot's catalog names: rewritten (TRUNCATE, ALTER TABLE with a
+ * rewrite, CLUSTER, VACUUM FULL) or dropped since. pg_relation_filenode() reads the current catalog, the
+ * pg_class row is the snapshot's.
+ */
+const CHANGED = `
+  SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname)
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+  WHERE c.relkind = 'r' AND c.relpersistence <> 't' AND ${USER_SCHEMAS} AND c.relfilenode IS DISTINCT FROM pg_relation_filenode(c.oid)`;
+
+/** How long taking the snapshot waits for a table lock (a long DDL statement in progress) before giving up. */
+const LOCK_TIMEOUT = '20s';
+const SNAPSHOT_ATTEMPTS = 5;
+
+/**
+ * On a connection outside any transaction: lists the tables, begins the REPEATABLE READ transaction, locks them
+ * (ACCESS SHARE) before its first query, takes the snapshot, then locks and checks the tables created in between.
+ * Returns the tables locked. A table dropped or rewritten in the window starts it all again.
+ */
+async function lockAndSnapshot(c: PgConn): Promise<string[]> {
+  let why = '';
+  for (let attempt = 0; attempt < SNAPSHOT_ATTEMPTS; attempt++) {
+    const listed = await c.query(LOCKABLE);
+    await c.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    try {
+      await c.query(`${SESSION_SETUP}; SET LOCAL lock_timeout = '${LOCK_TIMEOUT}'`);
+      const names = listed.map((r) => r[1]!);
+      if (names.length > 0) await c.query(`LOCK TABLE ${names.join(', ')} IN ACCESS SHARE MODE`);
+      // The first query: the transaction's snapshot is taken here, after the locks.
+      const known = new Set(listed.map((r) => r[0]));
+      const late = (await c.query(LOCKABLE)).filter((r) => !known.has(r[0])).map((r) => r[1]!);
+      if (late.length > 0) await c.query(`LOCK TABLE ${late.join(', ')} IN ACCESS SHARE MODE`);
+      const changed = await c.query(CHANGED);
+      if (changed.length === 0) return [...names, ...late];
+      why = `${changed.map((r) => r[0]).join(', ')} changed (TRUNCATE, ALTER TABLE, ...) while the snapshot was taken`;
+    } catch (e) {
+      // 42P01: a table listed a moment ago was dropped before it could be locked.
+      if ((e as { code?: string }).code !== '42P01') {
+        await c.query('ROLLBACK').catch(() => undefined);
+        throw e;
+      }
+      why = e instanceof Error ? e.message : String(e);
+    }
+    await c.query('ROLLBACK');
+  }
+  throw new Error(`could not take a consistent snapshot: ${why}`);
+}
+
+function withDatabase(url: string, database: string): string {
+  const u = new URL(url);
+  u.pathname = `/${encodeURIComponent(database)}`;
+  return u.toString();
+}
+
 /** A node-postgres client as a PgConn. */
 export async function pgConnect(url: string, database?: string): Promise<PgConn> {
-  const client = new pg.Client({ connectionString: url, ...(database === undefined ? {} : { database }), types: RAW_TYPES, connectionTimeoutMillis: 10_000 });
+  // The database goes into the URL: node-postgres lets the connection string's fields override `database`, so a
+  // URL naming no database would connect to the user's own (the multi-database case).
+  const client = new pg.Client({ connectionString: database === undefined ? url : withDatabase(url, database), types: RAW_TYPES, connectionTimeoutMillis: 10_000 });
   client.on('error', () => undefined);
   try {
     await client.connect();
   } catch (e) {
-    throw new Error(`cannot connect to ${redact(url)}: ${e instanceof Error ? e.message : String(e)}`);
+    throw Object.assign(new Error(`cannot connect to ${redact(url)}: ${e instanceof Error ? e.message : String(e)}`), { code: (e as { code?: string }).code });
   }
   return {
     async query(sql) {
@@ -172,7 +239,12 @@ export class PostgresDriver implements SourceDriver {
     const sessions: PgDatabaseSession[] = [];
     try {
       for (const db of databases) {
-        sessions.push(await PgDatabaseSession.open(db, () => pgConnect(this.url, db), opts.maxReaders));
+        try {
+          sessions.push(await PgDatabaseSession.open(db, () => pgConnect(this.url, db), opts.maxReaders));
+        } catch (e) {
+          // 3D000: dropped since it was listed; it is not there to snapshot any more.
+          if (this.database || (e as { code?: string }).code !== '3D000') throw e;
+        }
       }
     } catch (e) {
       await Promise.all(sessions.map((s) => s.close()));
@@ -196,24 +268,41 @@ export class PgDatabaseSession {
     private readonly connect: (() => Promise<PgConn>) | null,
     private readonly coordinator: PgConn,
     private readonly snapshotId: string | null,
-    private readonly maxReaders: number,
+    private maxReaders: number,
     readonly version: string,
     readonly snapshotTime: number,
+    /** The tables the coordinator holds ACCESS SHARE locks on (quoted schema.table). */
+    private readonly locked: string[],
   ) {
     this.free.push(coordinator);
     this.all.push(coordinator);
   }
 
-  /** Begins the transaction and takes its snapshot before returning. `connect` null = one connection only. */
+  /**
+   * Begins the transaction and takes its snapshot before returning. `connect` null = one connection only.
+   *
+   * A REPEATABLE READ snapshot alone does not hold against DDL: TRUNCATE and table-rewriting ALTERs are not
+   * MVCC-safe, so a table changed that way after the snapshot would read as empty or wrong. So, as pg_dump does
+   * but without its window: the tables are listed first, then `LOCK TABLE ... IN ACCESS SHARE MODE` runs before the
+   * transaction's first query (LOCK does not take the snapshot), and only then is the snapshot taken. Tables that
+   * appeared between the listing and the snapshot are locked right after it and checked: a table whose storage
+   * changed since the snapshot (relfilenode) means a rewrite got in, and everything starts again (a few times,
+   * then the snapshot is refused). The locks are held until the copy ends: DDL on those tables waits for it.
+   * PGlite (`single`) has one backend and no concurrent session, so nothing can interleave there.
+   */
   static async open(database: string, connect: () => Promise<PgConn>, maxReaders: number, single?: PgConn): Promise<PgDatabaseSession> {
     const c = single ?? (await connect());
     try {
-      if (!single) await c.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-      await c.query(SESSION_SETUP);
-      // A SELECT takes the transaction's snapshot now (SET and SHOW do not).
-      await c.query('SELECT 1');
+      let locked: string[] = [];
+      if (single) {
+        await c.query(SESSION_SETUP);
+        // A SELECT takes the transaction's snapshot now (SET and SHOW do not).
+        await c.query('SELECT 1');
+      } else {
+        locked = await lockAndSnapshot(c);
+      }
       let snapshotId: string | null = null;
-      // The first query takes the snapshot; exporting it lets other connections share it.
+      // Exporting the snapshot lets other connections share it.
       if (!single && maxReaders > 1) {
         await c.query('SAVEPOINT strata_export');
         try {
@@ -225,7 +314,7 @@ export class PgDatabaseSession {
       }
       const [[version]] = (await c.query('SHOW server_version')) as [[string]];
       const snapshotTime = Date.now();
-      return new PgDatabaseSession(database, single ? null : connect, c, snapshotId, snapshotId ? maxReaders : 1, version.split(' ')[0]!, snapshotTime);
+      return new PgDatabaseSession(database, single ? null : connect, c, snapshotId, snapshotId ? maxReaders : 1, version.split(' ')[0]!, snapshotTime, locked);
     } catch (e) {
       if (!single) await c.close();
       throw e;
@@ -241,13 +330,22 @@ export class PgDatabaseSession {
     if (c) return c;
     if (this.connect && this.snapshotId && this.all.length + this.opening < this.maxReaders) {
       this.opening++;
+      let r: PgConn | undefined;
       try {
-        const r = await this.connect();
+        r = await this.connect();
         await r.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
         await r.query(`SET TRANSACTION SNAPSHOT ${quoteLiteral(this.snapshotId)}`);
         await r.query(SESSION_SETUP);
+        // A reader takes its own ACCESS SHARE locks, at once or not at all: once a DDL statement is queued behind
+        // the coordinator's locks, a new lock request would queue behind that DDL, which waits for this copy to end.
+        // Then this reader is dropped and the connections that hold their locks do the rest.
+        if (this.locked.length > 0) await r.query(`LOCK TABLE ${this.locked.join(', ')} IN ACCESS SHARE MODE NOWAIT`);
         this.all.push(r);
         return r;
+      } catch (e) {
+        await r?.close();
+        if (this.all.length === 0) throw e;
+        this.maxReaders = this.all.length;
       } finally {
         this.opening--;
       }
@@ -285,6 +383,18 @@ export class PgDatabaseSession {
         WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition
           AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp%'
         ORDER BY 1, 2`);
+      // Leaf partitions of partitioned tables, each read on its own (a batch folder each, spec 3.3).
+      const leafRows = await c.query(`
+        SELECT pn.nspname::text, p.relname::text, n.nspname::text, k.relname::text, (pg_relation_size(k.oid) / current_setting('block_size')::int)::text
+        FROM pg_class p JOIN pg_namespace pn ON pn.oid = p.relnamespace
+        CROSS JOIN LATERAL pg_partition_tree(p.oid) t JOIN pg_class k ON k.oid = t.relid JOIN pg_namespace n ON n.oid = k.relnamespace
+        WHERE p.relkind = 'p' AND NOT p.relispartition AND t.isleaf AND k.relkind = 'r' AND ${USER_SCHEMAS.replace(/\bn\./g, 'pn.')}
+        ORDER BY 1, 2, 3, 4`);
+      const leaves = new Map<string, { schema: string; table: string; pages: number }[]>();
+      for (const [ps, pt, schema, table, pages] of leafRows) {
+        const key = `${ps}\u0000${pt}`;
+        leaves.set(key, [...(leaves.get(key) ?? []), { schema: schema!, table: table!, pages: Number(pages) }]);
+      }
       const cols = await c.query(`
         SELECT a.table_schema::text, a.table_name::text, a.column_name::text, a.data_type::text, a.domain_name::text,
                coalesce(a.character_maximum_length, 0)::text, coalesce(a.numeric_precision, 0)::text, coalesce(a.datetime_precision, 0)::text
@@ -302,14 +412,20 @@ export class PgDatabaseSession {
       }
       const tables: TableSpec[] = [];
       const skipped: SkippedTable[] = [];
-      for (const [schema, table, , persistence, pages, bytes, rows] of rels) {
+      for (const [schema, table, relkind, persistence, pages, bytes, rows] of rels) {
         const target = `${this.database}.${schema}.${table}`;
         const columns = byTable.get(`${schema}\u0000${table}`) ?? [];
         if (persistence === 'u' || persistence === 't') skipped.push({ target, reason: persistence === 'u' ? 'UNLOGGED_TABLE' : 'TEMPORARY_TABLE' });
         else if (table!.includes('/')) skipped.push({ target, reason: 'UNSUPPORTED_TABLE_NAME' });
         else if (columns.some((x) => unsupportedColumnName(x.name))) skipped.push({ target, reason: 'UNSUPPORTED_COLUMN_NAME' });
         else if (columns.length === 0) skipped.push({ target, reason: 'NO_EXPORTABLE_COLUMNS' });
-        else tables.push({ database: this.database, schema: schema!, table: table!, columns, estimatedBytes: Number(bytes), estimatedRows: Number(rows), pages: Number(pages) });
+        else {
+          const parts = relkind === 'p' ? (leaves.get(`${schema}\u0000${table}`) ?? []) : undefined;
+          tables.push({
+            database: this.database, schema: schema!, table: table!, columns, estimatedBytes: Number(bytes), estimatedRows: Number(rows), pages: Number(pages),
+            ...(parts ? { leaves: parts } : {}),
+          });
+        }
       }
       return { tables, skipped };
     } finally {
@@ -323,7 +439,9 @@ export class PgDatabaseSession {
     const where: string[] = [];
     if (p.lo !== undefined && p.lo > 0) where.push(`ctid >= '(${p.lo},0)'::tid`);
     if (p.hi !== undefined) where.push(`ctid < '(${p.hi},0)'::tid`);
-    const from = `FROM ${quoteIdent(t.schema)}.${quoteIdent(t.table)}${where.length ? ` WHERE ${where.join(' AND ')}` : ''}`;
+    // ONLY: an inheritance parent's children are tables of their own (listed and exported separately).
+    const rel = p.relation ?? t;
+    const from = `FROM ONLY ${quoteIdent(rel.schema)}.${quoteIdent(rel.table)}${where.length ? ` WHERE ${where.join(' AND ')}` : ''}`;
     if (!c.copyOut) {
       try {
         yield* readCursor(c, t, `SELECT ${t.columns.map((col) => `${quoteIdent(col.name)}::text`).join(', ')} ${from}`);
@@ -471,12 +589,20 @@ export class PgReadSession implements ReadSession {
     return out;
   }
 
+  /**
+   * ctid page ranges of about maxPartBytes, all in batch 1; a partitioned table (whose own relation is empty)
+   * is read partition by partition, each leaf its own batch folder and split the same way (spec 3.3).
+   */
   partitions(t: TableSpec, maxPartBytes: number): PartitionPlan[] {
     const per = Math.max(1, Math.floor(maxPartBytes / 8192));
-    if (t.pages <= per) return [{}];
-    const plans: PartitionPlan[] = [];
-    for (let lo = 0; lo < t.pages; lo += per) plans.push({ lo, hi: lo + per < t.pages ? lo + per : undefined });
-    return plans;
+    const split = (pages: number, extra: PartitionPlan): PartitionPlan[] => {
+      if (pages <= per) return [{ ...extra }];
+      const plans: PartitionPlan[] = [];
+      for (let lo = 0; lo < pages; lo += per) plans.push({ ...extra, lo, hi: lo + per < pages ? lo + per : undefined });
+      return plans;
+    };
+    if (t.leaves) return t.leaves.flatMap((leaf, i) => split(leaf.pages, { batch: i + 1, relation: { schema: leaf.schema, table: leaf.table } }));
+    return split(t.pages, {});
   }
 
   read(t: TableSpec, p: PartitionPlan): AsyncGenerator<ColumnBatch> {

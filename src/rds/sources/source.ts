@@ -22,11 +22,23 @@ export interface SourceDef {
   createdAt: number;
 }
 
-/** One way to split a table for reading: a ctid page range (PostgreSQL) or the whole table. */
+/**
+ * One piece of a table to read: a ctid page range (PostgreSQL), one partition of a partitioned table, or the
+ * whole table. Where its files go follows spec 3.3: pieces read in parallel share batch folder `batch` (default 1),
+ * one batch per table partition; a `sequential` piece (a table that cannot be split for parallel reading) puts
+ * each file it produces in a batch folder of its own.
+ */
 export interface PartitionPlan {
   /** First page (inclusive) and last page (exclusive; undefined = to the end). */
   lo?: number;
   hi?: number;
+  /** Batch folder of this piece's files (1-based). */
+  batch?: number;
+  /** Each file in a new batch folder (numbered across the table's pieces, in reading order). */
+  sequential?: boolean;
+  /** The relation actually read, when not the table itself (a PostgreSQL leaf partition, a MySQL partition name). */
+  relation?: { schema: string; table: string };
+  partition?: string;
 }
 
 export interface TableListing {
@@ -52,6 +64,8 @@ export interface ReadSession {
   partitions(t: TableSpec, maxPartBytes: number): PartitionPlan[];
   /** The rows of one partition, in column batches (bounded in rows and bytes). */
   read(t: TableSpec, p: PartitionPlan): AsyncGenerator<ColumnBatch>;
+  /** Values of a table read so far that had no Parquet equivalent and became NULL (MySQL zero dates). */
+  nulled?(t: TableSpec): number;
   close(): Promise<void>;
 }
 
