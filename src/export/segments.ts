@@ -2,8 +2,8 @@ import type { SegmentState } from './export-state.js';
 
 const HASH_SPACE = 2 ** 32;
 /** AWS writes at least four data files even for tiny tables (one per partition it scans). */
-const MIN_SEGMENTS = 4;
-const MAX_SEGMENTS = 4096;
+export const MIN_SEGMENTS = 4;
+export const MAX_SEGMENTS = 4096;
 
 /** Splits the partition-hash space into contiguous ranges, one data file each. */
 export function planSegments(tableBytes: number, bytesPerSegment: number): SegmentState[] {
