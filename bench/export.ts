@@ -39,6 +39,7 @@ const USAGE = `usage: npm run bench:export -- [options]     (every option also a
   --repeat N       BENCH_EXPORT_REPEAT     incremental exports per table; the median is reported (default 5)
   --no-baseline    BENCH_EXPORT_BASELINE=0 skip reading the data files back and the gzip baseline (timing only)
   --no-warm        BENCH_EXPORT_WARM=0     do not read the database file into the page cache before each full export
+  --segment-mb N   BENCH_EXPORT_SEGMENT_MB the server's --export-segment-mb (default: the server's, 128)
   --data DIR       BENCH_EXPORT_DATA       data directory to build once and reuse (kept; loaded only if new)
   --profile DIR    BENCH_EXPORT_PROFILE    run the server under node --cpu-prof, profiles to DIR
   --results DIR    BENCH_RESULTS           where the JSON results go (default bench/results)
@@ -53,6 +54,7 @@ interface Options {
   repeat: number;
   baseline: boolean;
   warm: boolean;
+  segmentMb?: number;
   data?: string;
   profile?: string;
   results: string;
@@ -62,7 +64,7 @@ function options(): Options {
   const { values } = parseArgs({
     options: {
       items: { type: 'string' }, small: { type: 'string' }, changes: { type: 'string' }, formats: { type: 'string' }, phases: { type: 'string' },
-      repeat: { type: 'string' }, 'no-baseline': { type: 'boolean' }, 'no-warm': { type: 'boolean' }, data: { type: 'string' }, profile: { type: 'string' }, results: { type: 'string' }, help: { type: 'boolean' },
+      repeat: { type: 'string' }, 'no-baseline': { type: 'boolean' }, 'no-warm': { type: 'boolean' }, 'segment-mb': { type: 'string' }, data: { type: 'string' }, profile: { type: 'string' }, results: { type: 'string' }, help: { type: 'boolean' },
     },
     strict: true,
   });
@@ -90,6 +92,7 @@ function options(): Options {
     repeat: num(values.repeat, env.BENCH_EXPORT_REPEAT, 5, '--repeat'),
     baseline: !values['no-baseline'] && env.BENCH_EXPORT_BASELINE !== '0',
     warm: !values['no-warm'] && env.BENCH_EXPORT_WARM !== '0',
+    segmentMb: (values['segment-mb'] ?? env.BENCH_EXPORT_SEGMENT_MB) === undefined ? undefined : num(values['segment-mb'], env.BENCH_EXPORT_SEGMENT_MB, 128, '--segment-mb'),
     data: values.data ?? env.BENCH_EXPORT_DATA,
     profile: values.profile ?? env.BENCH_EXPORT_PROFILE,
     results: values.results ?? env.BENCH_RESULTS ?? join(ROOT, 'bench/results'),
@@ -313,6 +316,9 @@ interface IncrementalResult {
   /** Server CPU seconds and bytes read from the disk, each run. */
   cpuSeconds: number[];
   diskReadBytes: number[];
+  /** Data files each run wrote (lines of manifest-files.json) and the server's peak RSS (VmHWM, reset before). */
+  files: number[];
+  peakRssBytes: number[];
 }
 
 async function updateMany(ddb: DynamoDBClient, table: string, count: number, n: number): Promise<void> {
@@ -348,15 +354,15 @@ async function clockMicros(url: string): Promise<number> {
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-async function incrementalExports(server: Child, ddb: DynamoDBClient, o: Options): Promise<IncrementalResult[]> {
+async function incrementalExports(server: Child, ddb: DynamoDBClient, s3: S3Client, o: Options): Promise<IncrementalResult[]> {
   console.log(`incremental: ${o.changes} updates to each table ...`);
   const t0 = await clockMicros(server.url);
   await updateMany(ddb, SMALL, o.small, o.changes);
   await updateMany(ddb, BIG, o.items, o.changes);
   const t1 = await clockMicros(server.url);
   const results: IncrementalResult[] = [
-    { table: SMALL, tableItems: o.small, changes: o.changes, runs: [], medianSeconds: 0, serverMillis: [], cpuSeconds: [], diskReadBytes: [] },
-    { table: BIG, tableItems: o.items, changes: o.changes, runs: [], medianSeconds: 0, serverMillis: [], cpuSeconds: [], diskReadBytes: [] },
+    { table: SMALL, tableItems: o.small, changes: o.changes, runs: [], medianSeconds: 0, serverMillis: [], cpuSeconds: [], diskReadBytes: [], files: [], peakRssBytes: [] },
+    { table: BIG, tableItems: o.items, changes: o.changes, runs: [], medianSeconds: 0, serverMillis: [], cpuSeconds: [], diskReadBytes: [], files: [], peakRssBytes: [] },
   ];
   for (let rep = 0; rep < o.repeat; rep++) {
     // Alternate the order, so neither table always runs first (warm caches, the other's leftovers).
@@ -370,6 +376,9 @@ async function incrementalExports(server: Child, ddb: DynamoDBClient, o: Options
       r.serverMillis.push(w.description.EndTime!.getTime() - w.description.StartTime!.getTime());
       r.cpuSeconds.push(w.cpuSeconds);
       r.diskReadBytes.push(w.diskReadBytes);
+      const summary = JSON.parse(await getText(s3, w.description.ExportManifest!)) as { manifestFilesS3Key: string };
+      r.files.push((await getText(s3, summary.manifestFilesS3Key)).split('\n').filter(Boolean).length);
+      r.peakRssBytes.push(w.peakRssBytes ?? w.peakRssSampledBytes);
     }
   }
   for (const r of results) r.medianSeconds = median(r.runs);
@@ -396,7 +405,8 @@ async function main(): Promise<void> {
     mkdirSync(o.profile, { recursive: true });
     nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${o.profile}`);
   }
-  const server = await startServer(['--port', '0', '--data-dir', data.dir, '--incremental-min-period', '0'], nodeArgs);
+  const segment = o.segmentMb === undefined ? [] : ['--export-segment-mb', String(o.segmentMb)];
+  const server = await startServer(['--port', '0', '--data-dir', data.dir, '--incremental-min-period', '0', ...segment], nodeArgs);
   const ddb = new DynamoDBClient({ endpoint: server.url, region: 'us-east-1', credentials: CREDS, maxAttempts: 3 });
   const s3 = new S3Client({ endpoint: server.url, region: 'us-east-1', credentials: CREDS, forcePathStyle: true, maxAttempts: 3 });
   const full: FullResult[] = [];
@@ -406,7 +416,7 @@ async function main(): Promise<void> {
       if (e.name !== 'BucketAlreadyOwnedByYou') throw e;
     });
     if (o.phases.includes('full')) for (const f of o.formats) full.push(await fullExport(server, ddb, s3, f, o.items, o, data.dir));
-    if (o.phases.includes('incremental')) incremental = await incrementalExports(server, ddb, o);
+    if (o.phases.includes('incremental')) incremental = await incrementalExports(server, ddb, s3, o);
   } finally {
     ddb.destroy();
     s3.destroy();
@@ -449,10 +459,10 @@ async function main(): Promise<void> {
     const [a, b] = incremental as [IncrementalResult, IncrementalResult];
     console.log(`Incremental export of ${o.changes.toLocaleString('en-US')} changes (NEW_AND_OLD_IMAGES, DYNAMODB_JSON; median of ${o.repeat})`);
     console.log(table([
-      ['table items', 'median s', 'runs (s)', 'server ms (EndTime - StartTime)', 'server CPU s (median)', 'disk read MB (median)'],
+      ['table items', 'median s', 'runs (s)', 'server ms (EndTime - StartTime)', 'server CPU s (median)', 'disk read MB (median)', 'files', 'peak RSS (max)'],
       ...incremental.map((r) => [
         r.tableItems.toLocaleString('en-US'), r.medianSeconds.toFixed(3), r.runs.map((x) => x.toFixed(3)).join(' '), r.serverMillis.join(' '),
-        median(r.cpuSeconds).toFixed(2), (median(r.diskReadBytes) / MB).toFixed(1),
+        median(r.cpuSeconds).toFixed(2), (median(r.diskReadBytes) / MB).toFixed(1), [...new Set(r.files)].join(' '), fmtMB(Math.max(...r.peakRssBytes)),
       ]),
     ]));
     console.log(`  ratio ${b.tableItems.toLocaleString('en-US')} / ${a.tableItems.toLocaleString('en-US')} items: ${(b.medianSeconds / a.medianSeconds).toFixed(2)} (close to 1: the cost follows the changes)\n`);

@@ -49,7 +49,7 @@ export async function startStrata(config: StrataConfig): Promise<RunningStrata> 
   const auth = new Authenticator(config.credentials, config.permissiveAuth, () => Date.now());
   const jobs = new SqliteJobStore(store.db);
   let selfUrl = '';
-  const runner = new ExportRunner(svc, jobs, exportSinkFactory(config, auth, () => selfUrl), { concurrency: 2 });
+  const runner = new ExportRunner(svc, jobs, exportSinkFactory(config, auth, () => selfUrl), { concurrency: 2, segmentBytes: config.exportSegmentBytes });
   const operations = new Map(dynamoOperations);
   for (const [name, op] of exportOperations({ svc, jobs, limits: { maxInProgress: config.maxConcurrentExports, segmentBytes: config.exportSegmentBytes, incrementalMinSeconds: config.incrementalMinPeriodSeconds }, start: (s) => runner.start(s) })) {
     operations.set(name, op);

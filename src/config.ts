@@ -49,7 +49,7 @@ export const OPTIONS = [
   { flag: 's3-access-key-id', env: 'STRATA_S3_ACCESS_KEY_ID', def: '', help: 'credentials for --s3-endpoint (default: the AWS SDK chain)' },
   { flag: 's3-secret-access-key', env: 'STRATA_S3_SECRET_ACCESS_KEY', def: '', help: 'secret for --s3-access-key-id' },
   { flag: 'max-concurrent-exports', env: 'STRATA_MAX_CONCURRENT_EXPORTS', def: '300', help: 'exports in progress per account before LimitExceededException' },
-  { flag: 'export-segment-mb', env: 'STRATA_EXPORT_SEGMENT_MB', def: '128', help: 'table megabytes per export data file (the unit resumed after a crash)' },
+  { flag: 'export-segment-mb', env: 'STRATA_EXPORT_SEGMENT_MB', def: '128', help: 'megabytes per export data file, of table (full) or of changes (incremental); the unit resumed after a crash' },
   { flag: 'incremental-min-period', env: 'STRATA_INCREMENTAL_MIN_PERIOD', def: '900', help: 'shortest incremental export period in seconds (AWS: 15 minutes)' },
   { flag: 'rds-instance', env: 'STRATA_RDS_INSTANCES', def: '', help: 'register a DB instance: ID=postgres://... | ID=mysql://... | ID=pglite:[DIR] (repeatable; env: comma-separated)' },
   { flag: 'rds-cluster', env: 'STRATA_RDS_CLUSTERS', def: '', help: 'register a DB cluster (exportable live): ID=URL, as --rds-instance (repeatable)' },

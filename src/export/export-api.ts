@@ -247,7 +247,8 @@ export function exportTableToPointInTime(x: ExportContext, rc: RequestContext, i
     tableUid: table.uid,
     tableSizeBytes: stats.sizeBytes,
     tableItemCount: stats.itemCount,
-    segments: planSegments(stats.sizeBytes, x.limits.segmentBytes),
+    // Incremental exports are planned by the runner from the changes in their window, not the table's size.
+    segments: kind === 'FULL_EXPORT' ? planSegments(stats.sizeBytes, x.limits.segmentBytes) : [],
     requestHash: hash,
     accessKeyId: rc.accessKeyId,
   } as ExportState;

@@ -15,7 +15,7 @@ import {
   fullManifestSummary, incrementalManifestSummary, INCREMENTAL_MIN_BILLED_BYTES, manifestFilesJson, md5Base64, type ManifestFileEntry,
 } from './format/manifest.js';
 import { dataFileKey, dataFileName, exportKeys } from './format/names.js';
-import { segmentOf } from './segments.js';
+import { planIncrementalFiles } from './incremental-plan.js';
 import { pitrOf } from '../pitr/pitr-service.js';
 
 /**
@@ -23,6 +23,13 @@ import { pitrOf } from '../pitr/pitr-service.js';
  * writes, zlib's callbacks or the uploads for long, and that few items are alive at a time (bench/README.md).
  */
 const PAGE = 128;
+
+/**
+ * Tests only: the process kills itself (SIGKILL) right after this many data files are uploaded, before the
+ * last one is recorded: the worst moment of a crash, which an outside `kill -9` hits only by luck.
+ */
+const KILL_AFTER_FILES = Number(process.env.STRATA_TEST_EXPORT_KILL_AFTER_FILES ?? 0);
+let filesUploaded = 0;
 
 export type SinkFor = (state: ExportState, account: string) => S3Sink;
 
@@ -38,10 +45,13 @@ export interface ExportProgress {
 export interface ExportRunnerOptions {
   /** Segments written at once (the gzip work runs on libuv's pool, so 2 uses both cores). */
   concurrency: number;
+  /** Bytes of changes per incremental data file (--export-segment-mb; full exports plan on the table's size). */
+  segmentBytes: number;
 }
 
 /**
- * Runs exports in the background: data files first (one per segment, resumable segment by segment),
+ * Runs exports in the background: data files first (one per segment, resumable segment by segment, for
+ * full and incremental exports alike),
  * then manifest-files.json, then manifest-summary.json, and only then COMPLETED (invariant 3).
  */
 export class ExportRunner {
@@ -120,15 +130,17 @@ export class ExportRunner {
       const keys = exportKeys(state.S3Prefix, state.ExportId, state.kind);
       await sink.putObject(keys.started, '');
       const shape = tableKeyShape(this.requireTable(state).state);
-      if (state.kind === 'FULL_EXPORT') {
-        await this.pool(state.segments.filter((s) => !s.file), async (seg) => {
-          seg.file = await this.fullSegment(state, seg, sink);
-          this.save(state, account, region);
-        });
-      } else {
-        await this.incremental(state, shape, sink);
-      }
+      if (state.kind === 'INCREMENTAL_EXPORT') await this.planIncremental(state, account, region);
+      this.nameFiles(state, account, region);
+      // Each finished file is saved at once: a restart writes only the unfinished ones, under their saved names.
+      // At most `concurrency` files (gzip state and a multipart upload each) are open at a time.
+      await this.pool(state.segments.filter((s) => !s.file), async (seg) => {
+        seg.file = state.kind === 'FULL_EXPORT' ? await this.fullSegment(state, seg, sink) : await this.incrementalSegment(state, seg, shape, sink);
+        if (KILL_AFTER_FILES > 0 && ++filesUploaded === KILL_AFTER_FILES) process.kill(process.pid, 'SIGKILL');
+        this.save(state, account, region);
+      });
       if (this.stopping) return;
+      if (state.kind === 'INCREMENTAL_EXPORT') state.tableSizeBytes = state.segments.reduce((n, s) => n + (s.changeBytes ?? 0), 0);
       // A table deleted while we read may have lost versions to the purge: fail rather than lie.
       this.requireTable(state);
       const entries = state.segments.map((s) => s.file!);
@@ -162,6 +174,14 @@ export class ExportRunner {
     }
   }
 
+  /** Gives every segment its data file name before any is written, and saves them (see SegmentState.name). */
+  private nameFiles(state: ExportState, account: string, region: string): void {
+    const unnamed = state.segments.filter((s) => !s.name);
+    if (unnamed.length === 0) return;
+    for (const s of unnamed) s.name = dataFileName(state.ExportFormat);
+    this.save(state, account, region);
+  }
+
   private requireTable(state: ExportState) {
     const t = this.svc.loadByUid(state.tableUid);
     if (!t) throw new Error(`Table ${state.TableName} was deleted during the export`);
@@ -178,7 +198,7 @@ export class ExportRunner {
 
   /** One data file: the segment's hash range of the table as of the snapshot, read page by page. */
   private async fullSegment(state: ExportState, seg: SegmentState, sink: S3Sink): Promise<ManifestFileEntry> {
-    const file = new DataFileOut(state, sink);
+    const file = new DataFileOut(state, seg, sink);
     let after: Position | undefined;
     const ion = state.ExportFormat === 'ION';
     for (;;) {
@@ -198,11 +218,29 @@ export class ExportRunner {
   }
 
   /**
-   * Every version written in [from, to) in commit order; a key contributes one record, at its last write
-   * in the window (so the cost follows the changes, not the table). Records go to the file of their hash range.
+   * Plans an incremental export once, from its changes (see planIncrementalFiles), and saves the plan
+   * before any file is written so a restart resumes the same files.
    */
-  private async incremental(state: ExportState, shape: KeyShape, sink: S3Sink): Promise<void> {
-    const files = state.segments.map(() => new DataFileOut(state, sink));
+  private async planIncremental(state: ExportState, account: string, region: string): Promise<void> {
+    if (state.planned) return;
+    const store = this.svc.store;
+    const table = state.tableUid;
+    const stats = store.tableStats(table);
+    // The table's mean item size stands for a change's: the versions' own sizes are not in the timestamp index.
+    const perVersion = stats.itemCount > 0 ? stats.sizeBytes / stats.itemCount : 1024;
+    const index = { count: (f: number, t: number, l: number) => store.countVersions(table, f, t, l), tsAt: (f: number, t: number, o: number) => store.versionTsAt(table, f, t, o) };
+    state.segments = await planIncrementalFiles(index, state.fromMicros!, state.toMicros!, perVersion, this.options.segmentBytes);
+    state.planned = true;
+    this.save(state, account, region);
+  }
+
+  /**
+   * One data file of an incremental export: the versions of its sub-window [seg.lo, seg.hi) in commit order;
+   * a key contributes one record, at its last write in the export's window [from, to), so each key lands
+   * in exactly one file and the cost follows the changes, not the table.
+   */
+  private async incrementalSegment(state: ExportState, seg: SegmentState, shape: KeyShape, sink: S3Sink): Promise<ManifestFileEntry> {
+    const file = new DataFileOut(state, seg, sink);
     const view = state.IncrementalExportSpecification!.ExportViewType;
     const ion = state.ExportFormat === 'ION';
     const from = state.fromMicros!;
@@ -211,9 +249,9 @@ export class ExportRunner {
     let bytes = 0;
     try {
       for (;;) {
-        // From the last version's time, not the window's start: as with key ranges, SQLite seeks on `ts >= from`
-        // and ignores `after`, so each page would re-read the window from its start.
-        const versions = this.svc.store.readVersions({ table: state.tableUid, from: after ? after.ts : from, to, after, limit: PAGE });
+        // From the last version's time, not the sub-window's start: as with key ranges, SQLite seeks on `ts >= from`
+        // and ignores `after`, so each page would re-read the sub-window from its start.
+        const versions = this.svc.store.readVersions({ table: state.tableUid, from: after ? after.ts : seg.lo, to: seg.hi, after, limit: PAGE });
         for (const v of versions) {
           const change = this.changeAt(state, v, shape, from, to);
           if (!change) continue;
@@ -221,7 +259,7 @@ export class ExportRunner {
           if (line === null) continue;
           bytes += v.size;
           this.count(state, 1);
-          await files[segmentOf(state.segments, v.h)]!.write(line);
+          await file.write(line);
         }
         const last = versions[versions.length - 1];
         if (versions.length < PAGE || !last) break;
@@ -229,11 +267,10 @@ export class ExportRunner {
         if (this.stopping) throw new Error('stopping');
         await yieldToEventLoop();
       }
-      const entries = await Promise.all(files.map((f) => f.finish()));
-      entries.forEach((e, i) => (state.segments[i]!.file = e));
-      state.tableSizeBytes = bytes;
+      seg.changeBytes = bytes;
+      return await file.finish();
     } catch (e) {
-      for (const f of files) f.abort(e instanceof Error ? e : new Error(String(e)));
+      file.abort(e instanceof Error ? e : new Error(String(e)));
       throw e;
     }
   }
@@ -259,8 +296,8 @@ class DataFileOut {
   private readonly key: string;
   private readonly upload: Promise<{ etag: string | undefined }>;
 
-  constructor(state: ExportState, sink: S3Sink) {
-    this.key = dataFileKey(state.S3Prefix, state.ExportId, state.kind, dataFileName(state.ExportFormat));
+  constructor(state: ExportState, seg: SegmentState, sink: S3Sink) {
+    this.key = dataFileKey(state.S3Prefix, state.ExportId, state.kind, seg.name ?? dataFileName(state.ExportFormat));
     this.upload = sink.uploadMultipart(this.key, this.writer.stream);
     // A failed upload is reported by finish(); keep it from being an unhandled rejection meanwhile.
     this.upload.catch(() => undefined);

@@ -4,10 +4,19 @@ import type { ManifestFileEntry } from './format/manifest.js';
 export type ExportStatus = 'IN_PROGRESS' | 'COMPLETED' | 'FAILED';
 export type ExportViewType = 'NEW_IMAGE' | 'NEW_AND_OLD_IMAGES';
 
-/** One unit of parallel work: a contiguous range of partition hashes, written to one data file. */
+/**
+ * One unit of parallel work, written to one data file: for a full export a contiguous range of partition
+ * hashes [lo, hi); for an incremental one a sub-window of commit times [lo, hi) in microseconds (the file
+ * holds the keys whose last write in the export's window falls in it).
+ */
 export interface SegmentState {
   lo: number;
   hi: number;
+  /** The data file's name, chosen and saved before it is written: a redo after a crash overwrites the same
+   * object instead of leaving a second, unlisted copy (the incremental data folder is shared). */
+  name?: string;
+  /** Incremental exports: bytes of the changes written to the file (what the export bills). */
+  changeBytes?: number;
   /** Set once the segment's data file is fully uploaded: the manifest line for it. */
   file?: ManifestFileEntry;
 }
@@ -52,6 +61,9 @@ export interface ExportState {
   tableSizeBytes: number;
   tableItemCount: number;
   segments: SegmentState[];
+  /** Incremental exports: true once `segments` holds the plan by commit time, made from the changes when
+   * the export first runs (an export saved before that plan existed is planned again). */
+  planned?: boolean;
   /** Hash of the request parameters, for ClientToken idempotency. */
   requestHash: string;
   /** Who asked, so the runner writes with the caller's identity. */

@@ -171,6 +171,12 @@ export interface Store {
   readRange(read: RangeRead): RangeResult;
   readIndex(read: IndexRead): { items: IndexItem[]; truncated: boolean };
   readVersions(read: VersionRead): StoredItem[];
+  /** How many versions have from <= ts < to, counting at most `limit`: an index-only count, for planning
+   * an incremental export from its changes. */
+  countVersions(table: number, from: number, to: number, limit: number): number;
+  /** The commit timestamp of the version `offset` places past the first with ts >= from (commit order),
+   * or undefined when fewer remain below `to`: where to cut an incremental export into files. Index only. */
+  versionTsAt(table: number, from: number, to: number, offset: number): number | undefined;
   /** Replaces an index's entries wholesale (backfill after UpdateTable creates a GSI). */
   putIndexEntries(table: number, entries: Array<IndexEntry & { h: number; pk: Buffer; sk: Buffer }>): void;
   dropIndex(table: number, index: string): void;

@@ -89,20 +89,46 @@ async function apply(table: string, op: Op): Promise<void> {
   }
 }
 
+const normalise = (it: Item) => JSON.stringify(Object.fromEntries(Object.entries(it).map(([k, v]) => [k, v.N !== undefined ? { N: String(Number(v.N)) } : v]).sort()));
+
+/**
+ * Applies op so that it commits exactly on a whole millisecond T >= `after` (ms), and returns T: the write
+ * lies exactly on the boundary when T is used as one window's ExportToTime and the next one's ExportFromTime.
+ * The time-travel offset is whole seconds and `after` is a fenced "now", so once the wall clock has moved
+ * on a millisecond the next commit timestamp is the wall clock's whole millisecond. The exact time is read
+ * back from a probe export (no other API reports commit times); the clock moves 15 minutes for it.
+ */
+async function writeAtBoundary(table: string, op: Op, after: number): Promise<number> {
+  await new Promise((r) => setTimeout(r, 3));
+  await apply(table, op);
+  const probeTo = await advance(strata.url, 900);
+  const d = await exportDone({
+    TableArn: arn(table), S3Bucket: 'incr', S3Prefix: `${table}-probe`, ExportType: 'INCREMENTAL_EXPORT',
+    IncrementalExportSpecification: { ExportFromTime: new Date(after), ExportToTime: new Date(probeTo), ExportViewType: 'NEW_IMAGE' },
+  });
+  const stamps = (await readExport(bucket, 'incr', d.ExportManifest!)).lines.map((l) => Number((JSON.parse(l) as Incremental).Metadata.WriteTimestampMicros.N));
+  assert.ok(stamps.length > 0 && stamps.every((t) => t === stamps[0]), `one write, one commit time: ${stamps.join(' ')}`);
+  assert.equal(stamps[0]! % 1000, 0, 'the boundary write committed on a whole millisecond');
+  return stamps[0]! / 1000;
+}
+
 describe('incremental exports', () => {
   test('property: full(T0) + incremental [T0,T1) + ... + [Tn-1,Tn) == full(Tn), read back from the bucket', async () => {
+    // A write that changes an item for sure: the one placed exactly on a window boundary must leave a record to time it by.
+    const edgeArb = fc.option(fc.record({ kind: fc.constantFrom<Op['kind']>('put', 'update', 'tx'), pk: fc.integer({ min: 0, max: 3 }), sk: fc.integer({ min: 0, max: 4 }), v: fc.integer({ min: -50, max: 50 }) }), { nil: undefined });
     await fc.assert(fc.asyncProperty(
       fc.array(opArb, { minLength: 0, maxLength: 12 }),
-      fc.array(fc.tuple(fc.array(opArb, { minLength: 0, maxLength: 12 }), fc.integer({ min: 900, max: 3 * 3600 }), fc.constantFrom<'NEW_AND_OLD_IMAGES' | 'NEW_IMAGE'>('NEW_AND_OLD_IMAGES', 'NEW_IMAGE'), fc.boolean()), { minLength: 1, maxLength: 3 }),
+      fc.array(fc.tuple(fc.array(opArb, { minLength: 0, maxLength: 12 }), fc.integer({ min: 900, max: 3 * 3600 }), fc.constantFrom<'NEW_AND_OLD_IMAGES' | 'NEW_IMAGE'>('NEW_AND_OLD_IMAGES', 'NEW_IMAGE'), fc.boolean(), edgeArb), { minLength: 1, maxLength: 3 }),
       async (initial, phases) => {
         const table = await newTable();
         for (const op of initial) await apply(table, op);
         const t0 = await nowMs(strata.url);
         const times = [t0];
         const windows: Array<{ ops: Op[]; view: 'NEW_AND_OLD_IMAGES' | 'NEW_IMAGE'; ion: boolean }> = [];
-        for (const [ops, seconds, view, ion] of phases) {
+        for (const [ops, seconds, view, ion, edge] of phases) {
           for (const op of ops) await apply(table, op);
-          times.push(await advance(strata.url, seconds));
+          const end = await advance(strata.url, seconds);
+          times.push(edge ? await writeAtBoundary(table, edge, end) : end);
           windows.push({ ops, view, ion });
         }
         const base = await exportDone({ TableArn: arn(table), S3Bucket: 'incr', S3Prefix: table, ExportTime: new Date(t0) });
@@ -126,9 +152,12 @@ describe('incremental exports', () => {
             const k = keyOf(rec.Keys);
             assert.ok(!seen.has(k), 'one record per changed key');
             seen.add(k);
+            // From inclusive, To exclusive: a write exactly at T(i+1) belongs to the next window, not this one.
+            const ts = Number(rec.Metadata.WriteTimestampMicros.N);
+            assert.ok(ts >= times[i]! * 1000 && ts < times[i + 1]! * 1000, `${k} written at ${ts}, outside [${times[i]! * 1000}, ${times[i + 1]! * 1000})`);
             const before = state.get(k);
-            if (w.view === 'NEW_AND_OLD_IMAGES' && !w.ion) {
-              assert.deepEqual(rec.OldImage, before, `OldImage of ${k} is the item just before ExportFromTime`);
+            if (w.view === 'NEW_AND_OLD_IMAGES') {
+              assert.deepEqual(rec.OldImage && normalise(rec.OldImage), before && normalise(before), `OldImage of ${k} is the item just before ExportFromTime`);
             }
             if (w.view === 'NEW_IMAGE') assert.equal(rec.OldImage, undefined);
             if (rec.NewImage) state.set(k, w.ion ? { ...rec.NewImage } : rec.NewImage);
@@ -139,12 +168,10 @@ describe('incremental exports', () => {
         const expected = new Map<string, string>();
         for (const l of (await readExport(bucket, 'incr', final.ExportManifest!)).lines) {
           const it = (JSON.parse(l) as { Item: Item }).Item;
-          expected.set(keyOf(it), JSON.stringify(Object.fromEntries(Object.entries(it).sort())));
+          expected.set(keyOf(it), normalise(it));
         }
-        const normalise = (it: Item) => JSON.stringify(Object.fromEntries(Object.entries(it).map(([k, v]) => [k, v.N !== undefined ? { N: String(Number(v.N)) } : v]).sort()));
         const got = new Map([...state].map(([k, it]) => [k, normalise(it)]));
-        const want = new Map([...expected].map(([k, s]) => [k, normalise(JSON.parse(s) as Item)]));
-        assert.deepEqual(got, want);
+        assert.deepEqual(got, expected);
       },
     ), { numRuns: 12 });
   });
@@ -258,6 +285,8 @@ arn = 'arn:aws:dynamodb:us-east-1:000000000000:table/py_chain'
 # boto3 sends timestamps as whole epoch seconds: start the chain a second after PITR was enabled.
 strata('POST', '/_strata/clock/advance', {'seconds': 2})
 for i in range(20): ddb.put_item(TableName='py_chain', Item={'id': {'S': 'k%d' % i}, 'n': {'N': str(i)}})
+# And T0 a second after the initial items, so that its whole second still comes after them (they are old images).
+strata('POST', '/_strata/clock/advance', {'seconds': 2})
 t = [now()]
 for step in range(3):
     for i in range(step, 20, 3): ddb.update_item(TableName='py_chain', Key={'id': {'S': 'k%d' % i}}, UpdateExpression='SET n = if_not_exists(n, :zero) + :one', ExpressionAttributeValues={':one': {'N': '1'}, ':zero': {'N': '0'}})
@@ -266,16 +295,29 @@ for step in range(3):
     strata('POST', '/_strata/clock/advance', {'seconds': 1200})
     t.append(now())
 state = {key(r['Item']): r['Item'] for r in lines(wait(ddb.export_table_to_point_in_time(TableArn=arn, S3Bucket='incr', S3Prefix='py', ExportTime=t[0])['ExportDescription']['ExportArn']))}
-for a, b in zip(t, t[1:]):
+old_checked = 0
+# Both view types, alternately: with NEW_AND_OLD_IMAGES a pipeline can check each record's OldImage against what it holds.
+for step, (a, b) in enumerate(zip(t, t[1:])):
+    view = 'NEW_AND_OLD_IMAGES' if step % 2 == 0 else 'NEW_IMAGE'
     d = wait(ddb.export_table_to_point_in_time(TableArn=arn, S3Bucket='incr', S3Prefix='py', ExportType='INCREMENTAL_EXPORT',
-        IncrementalExportSpecification={'ExportFromTime': a, 'ExportToTime': b, 'ExportViewType': 'NEW_IMAGE'})['ExportDescription']['ExportArn'])
+        IncrementalExportSpecification={'ExportFromTime': a, 'ExportToTime': b, 'ExportViewType': view})['ExportDescription']['ExportArn'])
     for r in lines(d):
-        if 'NewImage' in r: state[key(r['Keys'])] = r['NewImage']
-        else: state.pop(key(r['Keys']), None)
+        k = key(r['Keys'])
+        if view == 'NEW_AND_OLD_IMAGES':
+            assert r.get('OldImage') == state.get(k), (k, r.get('OldImage'), state.get(k))
+            old_checked += 'OldImage' in r
+        else:
+            assert 'OldImage' not in r, r
+        if 'NewImage' in r: state[k] = r['NewImage']
+        else: state.pop(k, None)
 final = {key(r['Item']): r['Item'] for r in lines(wait(ddb.export_table_to_point_in_time(TableArn=arn, S3Bucket='incr', S3Prefix='py', ExportTime=t[-1])['ExportDescription']['ExportArn']))}
-print(json.dumps({'equal': state == final, 'items': len(final)}))
+print(json.dumps({'equal': state == final, 'items': len(final), 'old_images_checked': old_checked}))
 `);
     assert.equal(r.code, 0, r.stderr);
-    assert.deepEqual(JSON.parse(r.stdout), { equal: true, items: 21 }, '20 initial, 3 deleted, 1 recreated by an update, 3 new');
+    // Windows 1 and 3 are NEW_AND_OLD_IMAGES. Window 1: the 7 updated keys (k0 then deleted) had old images.
+    // Window 3: k2, k8, k11, k14, k17 updated and k10 deleted had them; k5, deleted in window 2, is recreated (none).
+    const out = JSON.parse(r.stdout) as { equal: boolean; items: number; old_images_checked: number };
+    assert.deepEqual({ equal: out.equal, items: out.items }, { equal: true, items: 21 }, '20 initial, 3 deleted, 1 recreated by an update, 3 new');
+    assert.equal(out.old_images_checked, 13, 'OldImages compared from Python');
   });
 });

@@ -243,6 +243,16 @@ export class SqliteStore implements Store {
     return rows.map(toStored);
   }
 
+  countVersions(table: number, from: number, to: number, limit: number): number {
+    // The inner LIMIT stops the scan of versions_by_ts; only ts is read, so the table rows are never touched.
+    return this.stmt('SELECT count(*) FROM (SELECT 1 FROM versions WHERE t = ? AND ts >= ? AND ts < ? LIMIT ?)').pluck().get(table, from, to, limit) as number;
+  }
+
+  versionTsAt(table: number, from: number, to: number, offset: number): number | undefined {
+    const ts = this.stmt('SELECT ts FROM versions WHERE t = ? AND ts >= ? AND ts < ? ORDER BY ts LIMIT 1 OFFSET ?').pluck().get(table, from, to, offset) as number | undefined;
+    return ts ?? undefined;
+  }
+
   putIndexEntries(table: number, entries: Array<IndexEntry & { h: number; pk: Buffer; sk: Buffer }>): void {
     const image = this.stmt('INSERT INTO images(item) VALUES (?)');
     const put = this.stmt('INSERT OR REPLACE INTO index_entries(t, idx, ih, ipk, isk, h, pk, sk, image, size) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
