@@ -126,7 +126,7 @@ test('--incremental-min-period: bad values refuse to start; a short minimum is e
       (e: { code: number; stderr: string }) => e,
     );
     assert.equal(r.code, 1);
-    assert.match(r.stderr, new RegExp(`--incremental-min-period must be a non-negative number, not "${bad}"`));
+    assert.match(r.stderr, new RegExp(`--incremental-min-period \\(STRATA_INCREMENTAL_MIN_PERIOD\\) must be a non-negative number, not "${bad}"`));
   }
   const short = await startStrataProcess(['--in-memory', '--incremental-min-period', '30']);
   const c = dynamo(short.url);
