@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AwsError } from './errors.js';
 import { newRequestId, sendJsonError } from './json-protocol.js';
@@ -11,16 +11,56 @@ export interface ProtocolHandler {
   handle(req: IncomingMessage, res: ServerResponse): Promise<void>;
 }
 
-export async function readBody(req: IncomingMessage, limit = 16 * 1024 * 1024): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    const b = chunk as Buffer;
-    size += b.length;
-    if (size > limit) throw new AwsError('RequestEntityTooLarge', 'Request entity too large', 413);
-    chunks.push(b);
-  }
-  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+/** A request read whole (method, raw URL, node's header object, body). */
+export interface BufferedRequest {
+  method: string;
+  url: string;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+}
+
+/**
+ * The request body, at most `limit` bytes (RequestEntityTooLarge beyond, the request destroyed). Read with
+ * 'data'/'end' listeners: `for await` cost an async iterator, end-of-stream tracking and a promise per chunk.
+ */
+export function readBody(req: IncomingMessage, limit = 16 * 1024 * 1024): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const done = (): void => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+      req.off('close', onClose);
+    };
+    const onData = (b: Buffer): void => {
+      size += b.length;
+      if (size > limit) {
+        done();
+        req.destroy();
+        reject(new AwsError('RequestEntityTooLarge', 'Request entity too large', 413));
+        return;
+      }
+      chunks.push(b);
+    };
+    const onEnd = (): void => {
+      done();
+      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
+    };
+    const onError = (e: Error): void => {
+      done();
+      reject(e);
+    };
+    // Closed before its end (the client went away): what `for await` reported.
+    const onClose = (): void => {
+      done();
+      reject(Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }));
+    };
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
+    req.on('close', onClose);
+  });
 }
 
 export class HttpServer {
