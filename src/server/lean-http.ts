@@ -70,8 +70,6 @@ function parseHead(buf: Buffer): Parsed | 'partial' | 'node' {
   if (!first.startsWith('POST ') || !first.endsWith(' HTTP/1.1')) return 'node';
   const url = first.slice(5, first.length - 9);
   if (!SIMPLE_URL.test(url)) return 'node';
-  // A plain object, as node's: a name that is already a property (`constructor`, `__proto__`) reads as
-  // a duplicate and goes to node.
   const headers: IncomingHttpHeaders = {};
   let bodyLength = -1;
   for (let i = 1; i < lines.length; i++) {
@@ -81,7 +79,6 @@ function parseHead(buf: Buffer): Parsed | 'partial' | 'node' {
     const rawName = line.slice(0, colon);
     if (!TOKEN.test(rawName)) return 'node';
     const name = rawName.toLowerCase();
-    if (headers[name] !== undefined) return 'node';
     const value = trimOws(line, colon + 1);
     switch (name) {
       case 'content-length':
@@ -96,7 +93,9 @@ function parseHead(buf: Buffer): Parsed | 'partial' | 'node' {
     }
     headers[name] = value;
   }
-  if (bodyLength < 0) return 'node';
+  // A repeated name (node joins or drops repeats by name) leaves fewer keys than lines; so does
+  // `__proto__`, which an assignment does not create.
+  if (bodyLength < 0 || Object.keys(headers).length !== lines.length - 1) return 'node';
   return { req: { method: 'POST', url, headers }, headEnd: end + 4, bodyLength };
 }
 

@@ -251,6 +251,18 @@ describe('lean HTTP path', () => {
     }
   });
 
+  test('a repeated header sends the request to node:http, which answers it', async () => {
+    for (const s of [lean, plain]) {
+      const c = await RawConnection.open(s.port);
+      const req = await dynamoRequest(s.port, 'GetItem', { TableName: 'lean', Key: { id: { S: 'a' } } });
+      c.socket.write(req.replace('\r\n', '\r\nx-unsigned: 1\r\nx-unsigned: 2\r\n'));
+      const r = await c.reply();
+      assert.equal(r.status, 200, r.body);
+      assert.match(r.body, /héllo ✓/);
+      c.socket.destroy();
+    }
+  });
+
   test('a bad signature is refused on the lean path too', async () => {
     const c = await RawConnection.open(lean.port);
     const req = await dynamoRequest(lean.port, 'GetItem', { TableName: 'lean', Key: { id: { S: 'a' } } });
