@@ -53,7 +53,7 @@ export class DynamoDbHandler implements ProtocolHandler {
       const op = target.startsWith(TARGET_PREFIX) ? this.operations.get(target.slice(TARGET_PREFIX.length)) : undefined;
       if (!op) throw new AwsError('UnknownOperationException', '', 400);
       const input = parseJsonBody(body);
-      const out = op(this.svc, { ...principal, requestId }, input);
+      const out = op(this.svc, { account: principal.account, region: principal.region, accessKeyId: principal.accessKeyId, requestId }, input);
       if (isThenable(out)) return Promise.resolve(out).then((v) => okReply(v, requestId), (e: unknown) => errorReply(e, requestId));
       return jsonReply(200, out, requestId);
     } catch (e) {
