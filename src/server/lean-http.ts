@@ -33,11 +33,12 @@ export interface LeanOptions {
 const MAX_HEAD_BYTES = 16 * 1024;
 /** node's default server.maxHeadersCount. */
 const MAX_HEADERS = 2000;
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-/** Printable ASCII, tab and obs-text: what a header line may hold here (llhttp refuses controls). */
-const BAD_HEADER_CHAR = /[^\t\x20-\x7e\x80-\xff]/;
-/** RFC 3986 characters only (a stricter set than llhttp's, so whatever passes, node would pass too). */
-const SIMPLE_URL = /^\/[A-Za-z0-9\-._~!$&'()*+,;=:@%/?]*$/;
+/**
+ * What this path takes: `POST <url> HTTP/1.1`, the URL of RFC 3986 characters only (stricter than llhttp,
+ * so whatever passes, node would pass too), then header lines of a token, a colon and printable ASCII,
+ * tabs or obs-text (llhttp refuses control characters; a lone CR or LF cannot match).
+ */
+const HEAD_SHAPE = /^POST \/[A-Za-z0-9\-._~!$&'()*+,;=:@%/?]* HTTP\/1\.1(?:\r\n[!#$%&'*+\-.^_`|~0-9A-Za-z]+:[\t\x20-\x7e\x80-\xff]*)*$/;
 const CRLF2 = Buffer.from('\r\n\r\n');
 
 let dateSecond = -1;
@@ -59,27 +60,26 @@ type Parsed = { req: Omit<BufferedRequest, 'body'>; headEnd: number; bodyLength:
  * The request head at the start of `buf`, or 'partial' (the head is not complete yet), or 'node' (not one
  * for this path).
  */
-function parseHead(buf: Buffer): Parsed | 'partial' | 'node' {
+export function parseHead(buf: Buffer): Parsed | 'partial' | 'node' {
   const end = buf.indexOf(CRLF2);
   if (end < 0) return buf.length > MAX_HEAD_BYTES ? 'node' : 'partial';
   if (end > MAX_HEAD_BYTES) return 'node';
   const head = buf.toString('latin1', 0, end);
-  const lines = head.split('\r\n');
-  if (lines.length - 1 > MAX_HEADERS) return 'node';
-  const first = lines[0]!;
-  if (!first.startsWith('POST ') || !first.endsWith(' HTTP/1.1')) return 'node';
-  const url = first.slice(5, first.length - 9);
-  if (!SIMPLE_URL.test(url)) return 'node';
+  // One pass checks the whole head's shape; the loop below then only cuts it up.
+  if (!HEAD_SHAPE.test(head)) return 'node';
+  let lineEnd = head.indexOf('\r\n');
+  if (lineEnd < 0) return 'node'; // no headers, so no Content-Length
+  const url = head.slice(5, lineEnd - 9);
   const headers: IncomingHttpHeaders = {};
   let bodyLength = -1;
-  for (let i = 1; i < lines.length; i++) {
-    const line = lines[i]!;
-    const colon = line.indexOf(':');
-    if (colon <= 0 || BAD_HEADER_CHAR.test(line)) return 'node';
-    const rawName = line.slice(0, colon);
-    if (!TOKEN.test(rawName)) return 'node';
-    const name = rawName.toLowerCase();
-    const value = trimOws(line, colon + 1);
+  let count = 0;
+  while (lineEnd >= 0) {
+    const start = lineEnd + 2;
+    const next = head.indexOf('\r\n', start);
+    const stop = next < 0 ? head.length : next;
+    const colon = head.indexOf(':', start);
+    const name = head.slice(start, colon).toLowerCase();
+    const value = trimOws(head, colon + 1, stop);
     switch (name) {
       case 'content-length':
         if (!/^\d{1,9}$/.test(value)) return 'node';
@@ -92,16 +92,18 @@ function parseHead(buf: Buffer): Parsed | 'partial' | 'node' {
         return 'node';
     }
     headers[name] = value;
+    if (++count > MAX_HEADERS) return 'node';
+    lineEnd = next;
   }
   // A repeated name (node joins or drops repeats by name) leaves fewer keys than lines; so does
   // `__proto__`, which an assignment does not create.
-  if (bodyLength < 0 || Object.keys(headers).length !== lines.length - 1) return 'node';
+  if (bodyLength < 0 || Object.keys(headers).length !== count) return 'node';
   return { req: { method: 'POST', url, headers }, headEnd: end + 4, bodyLength };
 }
 
-function trimOws(line: string, from: number): string {
+function trimOws(line: string, from: number, to: number): string {
   let a = from;
-  let b = line.length;
+  let b = to;
   while (a < b && (line.charCodeAt(a) === 32 || line.charCodeAt(a) === 9)) a++;
   while (b > a && (line.charCodeAt(b - 1) === 32 || line.charCodeAt(b - 1) === 9)) b--;
   return line.slice(a, b);
