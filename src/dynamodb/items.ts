@@ -149,13 +149,18 @@ export function getItem(svc: DynamoService, rc: RequestContext, input: Input): u
   c.required(input.Key, 'key');
   c.oneOf(input.ReturnConsumedCapacity, 'returnConsumedCapacity', ['INDEXES', 'TOTAL', 'NONE']);
   c.throwIfAny();
-  const ctx = expressionContext(input);
-  const projection = projectionOf(input, ctx);
-  assertAllUsed(ctx);
+  // Without expression maps or a projection there is nothing to parse or check (the usual GetItem).
+  let projection: ((item: Item) => Item) | undefined;
+  if (input.ExpressionAttributeNames !== undefined || input.ExpressionAttributeValues !== undefined || input.ProjectionExpression !== undefined || input.AttributesToGet !== undefined) {
+    const ctx = expressionContext(input);
+    projection = projectionOf(input, ctx);
+    assertAllUsed(ctx);
+  }
   const t = svc.requireTable(rc, input.TableName as string);
   const shape = tableKeyShape(t.state);
   validateKey(input.Key as Item, shape);
-  const key = normalizeItem(input.Key as Item);
+  // Normalising changes only numbers: string and binary keys encode the same from the input.
+  const key = shape.hash.type === 'N' || shape.range?.type === 'N' ? normalizeItem(input.Key as Item) : (input.Key as Item);
   const row = svc.store.getItem(refOf(t.uid, key, shape));
   const cc = consumed(t.state, input.ReturnConsumedCapacity, readUnits(row?.size ?? 0, input.ConsistentRead === true), 'read');
   if (!row || row.json === null) return cc ? { ConsumedCapacity: cc } : {};

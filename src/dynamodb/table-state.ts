@@ -105,8 +105,15 @@ export function keyShapeOf(schema: KeySchemaElement[], defs: AttributeDefinition
   return { hash: { name: hash, type: typeOf(hash) }, range: range ? { name: range, type: typeOf(range) } : undefined };
 }
 
+/** Key shapes by table state, recomputed if its KeySchema or AttributeDefinitions array is replaced. */
+const keyShapes = new WeakMap<TableState, { schema: KeySchemaElement[]; defs: AttributeDefinition[]; shape: KeyShape }>();
+
 export function tableKeyShape(state: TableState): KeyShape {
-  return keyShapeOf(state.KeySchema, state.AttributeDefinitions);
+  const hit = keyShapes.get(state);
+  if (hit && hit.schema === state.KeySchema && hit.defs === state.AttributeDefinitions) return hit.shape;
+  const shape = keyShapeOf(state.KeySchema, state.AttributeDefinitions);
+  keyShapes.set(state, { schema: state.KeySchema, defs: state.AttributeDefinitions, shape });
+  return shape;
 }
 
 export function findIndex(state: TableState, name: string): { index: IndexState; global: boolean } | undefined {

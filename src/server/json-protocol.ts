@@ -29,25 +29,44 @@ export function newRequestId(): string {
   return id;
 }
 
+/** An AWS JSON 1.0 response, ready to write: status, body text and the x-amzn-RequestId it carries. */
+export interface JsonReply {
+  status: number;
+  text: string;
+  requestId: string;
+}
+
+export function jsonReply(status: number, body: unknown, requestId: string): JsonReply {
+  return { status, text: body instanceof RawJson ? body.text : JSON.stringify(body ?? {}), requestId };
+}
+
+export function jsonErrorReply(err: AwsError, requestId: string): JsonReply {
+  const body: Record<string, unknown> = { __type: `${err.namespace}#${err.code}` };
+  if (err.message) body.message = err.message;
+  Object.assign(body, err.extra);
+  return jsonReply(err.status, body, requestId);
+}
+
 /** Writes an AWS JSON 1.0 response with x-amz-crc32 over the exact body bytes. */
-export function sendJson(res: ServerResponse, status: number, body: unknown, requestId: string): void {
-  const text = body instanceof RawJson ? body.text : JSON.stringify(body ?? {});
+export function writeJsonReply(res: ServerResponse, reply: JsonReply): void {
+  const text = reply.text;
   // Written as a string (length and CRC over its UTF-8 bytes): Node sends headers and a string body in
   // one write, where a Buffer body costs a copy and a writev (~10 µs per request, bench/README.md).
-  res.writeHead(status, {
+  res.writeHead(reply.status, {
     'Content-Type': JSON_CONTENT_TYPE,
     'Content-Length': Buffer.byteLength(text, 'utf8'),
-    'x-amzn-RequestId': requestId,
+    'x-amzn-RequestId': reply.requestId,
     'x-amz-crc32': String(crc32(text)),
   });
   res.end(text, 'utf8');
 }
 
+export function sendJson(res: ServerResponse, status: number, body: unknown, requestId: string): void {
+  writeJsonReply(res, jsonReply(status, body, requestId));
+}
+
 export function sendJsonError(res: ServerResponse, err: AwsError, requestId: string): void {
-  const body: Record<string, unknown> = { __type: `${err.namespace}#${err.code}` };
-  if (err.message) body.message = err.message;
-  Object.assign(body, err.extra);
-  sendJson(res, err.status, body, requestId);
+  writeJsonReply(res, jsonErrorReply(err, requestId));
 }
 
 /** Parses a JSON 1.0 request body as AWS does: an object, or a SerializationException. */

@@ -1,3 +1,4 @@
+import * as crypto from 'node:crypto';
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { AwsError } from './errors.js';
 
@@ -52,13 +53,56 @@ export function parseSignature(req: SignedRequest): SignatureInfo {
 }
 
 /** The Authorization header every SDK sends: the three fields in this order. */
-const USUAL_AUTHORIZATION = /^AWS4-HMAC-SHA256 Credential=([^,\s]+), ?SignedHeaders=([^,\s]+), ?Signature=([^,\s]+)$/;
+export const USUAL_AUTHORIZATION = /^AWS4-HMAC-SHA256 Credential=([^,\s]+), ?SignedHeaders=([^,\s]+), ?Signature=([^,\s]+)$/;
+
+const USUAL_PREFIX = 'AWS4-HMAC-SHA256 Credential=';
+
+/**
+ * USUAL_AUTHORIZATION's three captures, found with indexOf when every character is printable ASCII (so
+ * none is whitespace); anything else goes to the regex. Same result, without the regex's backtracking.
+ */
+export function usualFields(auth: string): [string, string, string] | undefined {
+  if (!auth.startsWith(USUAL_PREFIX)) return undefined;
+  for (let i = USUAL_PREFIX.length; i < auth.length; i++) {
+    const c = auth.charCodeAt(i);
+    if (c < 33 && c !== 32) return regexFields(auth);
+    if (c > 126) return regexFields(auth);
+  }
+  const c1 = auth.indexOf(',', USUAL_PREFIX.length);
+  if (c1 < 0) return undefined;
+  const credential = auth.slice(USUAL_PREFIX.length, c1);
+  let p = c1 + 1;
+  if (auth.charCodeAt(p) === 32) p++;
+  if (!auth.startsWith('SignedHeaders=', p)) return undefined;
+  p += 'SignedHeaders='.length;
+  const c2 = auth.indexOf(',', p);
+  if (c2 < 0) return undefined;
+  const signedHeaders = auth.slice(p, c2);
+  p = c2 + 1;
+  if (auth.charCodeAt(p) === 32) p++;
+  if (!auth.startsWith('Signature=', p)) return undefined;
+  const signature = auth.slice(p + 'Signature='.length);
+  if (!credential || !signedHeaders || !signature || credential.includes(' ') || signedHeaders.includes(' ') || signature.includes(' ') || signature.includes(',')) {
+    return regexFields(auth);
+  }
+  return [credential, signedHeaders, signature];
+}
+
+function regexFields(auth: string): [string, string, string] | undefined {
+  const m = USUAL_AUTHORIZATION.exec(auth);
+  return m ? [m[1]!, m[2]!, m[3]!] : undefined;
+}
 
 function parseAuthorizationHeader(auth: string, req: SignedRequest): SignatureInfo {
-  const usual = USUAL_AUTHORIZATION.exec(auth);
+  const usual = usualFields(auth);
   const usualDate = usual ? header(req.headers, 'x-amz-date') : undefined;
   if (usual && usualDate) {
-    return { ...parseScope(usual[1]!), signedHeaders: usual[2]!.split(';'), signature: usual[3]!, amzDate: usualDate, presigned: false };
+    // One object literal of fixed shape (a spread into a literal took V8's slow property-definition path).
+    const scope = parseScope(usual[0]);
+    return {
+      accessKeyId: scope.accessKeyId, date: scope.date, region: scope.region, service: scope.service,
+      signedHeaders: usual[1].split(';'), signature: usual[2], amzDate: usualDate, presigned: false,
+    };
   }
   if (!auth.startsWith('AWS4-HMAC-SHA256 ')) {
     throw new AwsError('IncompleteSignatureException', `Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. Authorization=${auth}`, 400);
@@ -94,7 +138,19 @@ function parseScope(credential: string): Pick<SignatureInfo, 'accessKeyId' | 'da
   return { accessKeyId: parts[0]!, date: parts[1]!, region: parts[2]!, service: parts[3]! };
 }
 
+/** The last date parsed: a client's requests carry the same X-Amz-Date for a whole second. */
+let lastAmzDate = '';
+let lastAmzMs = NaN;
+
 export function parseAmzDate(amzDate: string): number {
+  if (amzDate === lastAmzDate) return lastAmzMs;
+  const ms = parseAmzDateUncached(amzDate);
+  lastAmzDate = amzDate;
+  lastAmzMs = ms;
+  return ms;
+}
+
+function parseAmzDateUncached(amzDate: string): number {
   const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(amzDate);
   if (!m) return NaN;
   return Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!);
@@ -124,17 +180,18 @@ export function checkSkew(info: SignatureInfo, nowMs: number): void {
 
 /** Recomputes the signature with the secret key and compares in constant time. */
 export function signatureMatches(req: SignedRequest, info: SignatureInfo, secretAccessKey: string): boolean {
-  const expected = computeSignature(req, info, secretAccessKey);
-  const a = Buffer.from(expected, 'hex');
+  const a = signatureBytes(req, info, secretAccessKey);
   const b = Buffer.from(info.signature, 'hex');
   return a.length === b.length && a.length > 0 && timingSafeEqual(a, b);
 }
 
 export function computeSignature(req: SignedRequest, info: SignatureInfo, secretAccessKey: string): string {
-  const scope = `${info.date}/${info.region}/${info.service}/aws4_request`;
-  const canonical = canonicalRequest(req, info);
-  const stringToSign = ['AWS4-HMAC-SHA256', info.amzDate, scope, sha256Hex(canonical)].join('\n');
-  return createHmac('sha256', signingKey(secretAccessKey, info)).update(stringToSign, 'utf8').digest('hex');
+  return signatureBytes(req, info, secretAccessKey).toString('hex');
+}
+
+function signatureBytes(req: SignedRequest, info: SignatureInfo, secretAccessKey: string): Buffer {
+  const stringToSign = `AWS4-HMAC-SHA256\n${info.amzDate}\n${info.date}/${info.region}/${info.service}/aws4_request\n${sha256Hex(canonicalRequest(req, info))}`;
+  return createHmac('sha256', signingKey(secretAccessKey, info)).update(stringToSign, 'utf8').digest();
 }
 
 /** Derived signing keys by secret and scope: they change once a day, and deriving one costs four HMACs per request. */
@@ -151,10 +208,16 @@ function signingKey(secretAccessKey: string, info: SignatureInfo): Buffer {
   return key;
 }
 
+/** A whitespace character other than a space, or two spaces: a header value that needs normalising. */
+const UNNORMALISED = /[^\S ]| {2}/;
+
 function canonicalRequest(req: SignedRequest, info: SignatureInfo): string {
-  const headers = info.signedHeaders
-    .map((h) => `${h}:${(header(req.headers, h) ?? '').trim().replace(/\s+/g, ' ')}\n`)
-    .join('');
+  let headers = '';
+  for (const h of info.signedHeaders) {
+    const v = (header(req.headers, h) ?? '').trim();
+    // Values with single spaces only (what SDKs send) are already in canonical form: no replace.
+    headers += `${h}:${UNNORMALISED.test(v) ? v.replace(/\s+/g, ' ') : v}\n`;
+  }
   // Only S3 takes x-amz-content-sha256 on trust here: its body is streamed and checked against that value
   // as it is read (s3/server/body.ts). Every other service hashes the body it received, so a request
   // whose body was swapped under a signed hash header fails the signature, as on AWS.
@@ -162,12 +225,12 @@ function canonicalRequest(req: SignedRequest, info: SignatureInfo): string {
   if (info.presigned) payloadHash = 'UNSIGNED-PAYLOAD';
   else if (info.service === 's3') payloadHash = header(req.headers, 'x-amz-content-sha256') ?? sha256Hex(req.body);
   else payloadHash = sha256Hex(req.body);
-  return [req.method, canonicalPath(req.path, info.service), canonicalQuery(req.query, info.presigned), headers, info.signedHeaders.join(';'), payloadHash].join('\n');
+  return `${req.method}\n${canonicalPath(req.path, info.service)}\n${canonicalQuery(req.query, info.presigned)}\n${headers}\n${info.signedHeaders.join(';')}\n${payloadHash}`;
 }
 
 /** S3 signs the path as sent; other services normalise and encode each segment twice. */
 function canonicalPath(path: string, service: string): string {
-  if (!path) return '/';
+  if (!path || path === '/') return '/';
   if (service === 's3') return path;
   const segments = path.split('/').map((s) => encodeRfc3986(safeDecode(s)));
   return segments.map((s) => encodeRfc3986(s)).join('/') || '/';
@@ -204,12 +267,17 @@ function hmac(key: string | Buffer, data: string): Buffer {
   return createHmac('sha256', key).update(data, 'utf8').digest();
 }
 
+/** One-shot hashing (node >= 20.12): no Hash object per call. */
+const oneShotHash = (crypto as { hash?: (algorithm: string, data: string | Buffer, encoding: 'hex') => string }).hash;
+
 export function sha256Hex(data: string | Buffer): string {
-  return createHash('sha256').update(data).digest('hex');
+  return oneShotHash ? oneShotHash('sha256', data, 'hex') : createHash('sha256').update(data).digest('hex');
 }
 
 export function header(headers: SignedRequest['headers'], name: string): string | undefined {
-  const v = headers[name.toLowerCase()];
+  // Header names are lower case: a name found as given needs no toLowerCase.
+  let v = headers[name];
+  if (v === undefined) v = headers[name.toLowerCase()];
   if (Array.isArray(v)) return v.join(',');
   return v;
 }

@@ -111,7 +111,19 @@ export class SqliteStore implements Store {
     return this.stmt('SELECT count(*) AS itemCount, coalesce(sum(size), 0) AS sizeBytes FROM index_entries WHERE t = ? AND idx = ?').get(uid, index) as TableStats;
   }
 
+  /** The newest version of a key, as [image, size, ts] (raw: no row object, no copies of pk and sk). */
+  private newestImage: Database.Statement<unknown[], [string | null, number, number]> | undefined;
+
   getItem(ref: KeyRef, asOf?: number): StoredItem | undefined {
+    if (asOf === undefined) {
+      this.newestImage ??= this.db
+        .prepare<unknown[], [string | null, number, number]>('SELECT (SELECT item FROM images WHERE id = image), size, ts FROM versions WHERE t = ? AND h = ? AND pk = ? AND sk = ? ORDER BY ts DESC LIMIT 1')
+        .raw(true);
+      const r = this.newestImage.get(ref.table, ref.h, ref.pk, ref.sk);
+      if (r === undefined || r[0] === null) return undefined;
+      // The WHERE clause fixed h, pk and sk: the caller's are the row's.
+      return { h: ref.h, pk: ref.pk, sk: ref.sk, ts: r[2], json: r[0], size: r[1] };
+    }
     const row = (asOf === undefined
       ? this.stmt(`SELECT ${VERSION_COLUMNS} FROM versions WHERE t = ? AND h = ? AND pk = ? AND sk = ? ORDER BY ts DESC LIMIT 1`).get(ref.table, ref.h, ref.pk, ref.sk)
       : this.stmt(`SELECT ${VERSION_COLUMNS} FROM versions WHERE t = ? AND h = ? AND pk = ? AND sk = ? AND ts <= ? ORDER BY ts DESC LIMIT 1`).get(ref.table, ref.h, ref.pk, ref.sk, asOf)) as Row | undefined;
