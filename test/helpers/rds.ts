@@ -2,7 +2,9 @@ import {
   DescribeDBClusterSnapshotsCommand, DescribeDBSnapshotsCommand, DescribeExportTasksCommand, RDSClient, type DBSnapshot, type ExportTask,
 } from '@aws-sdk/client-rds';
 import assert from 'node:assert/strict';
-import { TEST_CREDENTIALS } from './strata-process.js';
+import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
+import { s3 } from './exports.js';
+import { removeDir, startStrataProcess, TEST_CREDENTIALS, type StrataProcess } from './strata-process.js';
 import { duckQuery, parquetList } from './databases.js';
 import type { ColumnKindName } from './rds-kinds.js';
 
@@ -106,4 +108,25 @@ export async function parquetColumns(file: string): Promise<Map<string, { type: 
   const meta = await duckQuery(`SELECT path_in_schema, compression FROM parquet_metadata('${file}')`);
   const codec = new Map(meta.map((m) => [String(m[0]), String(m[1])]));
   return new Map(schema.filter((s) => s[1] !== null).map((s) => [String(s[0]), { type: String(s[1]), logical: String(s[2] ?? ''), converted: String(s[3] ?? ''), compression: codec.get(String(s[0])) ?? '' }]));
+}
+
+/** A `strata serve` for RDS tests, with its RDS and S3 clients and the destination bucket created. */
+export interface RdsServer {
+  strata: StrataProcess;
+  client: RDSClient;
+  bucket: S3Client;
+}
+
+export async function startRdsServer(args: string[], bucketName: string, opts: { env?: NodeJS.ProcessEnv } = {}): Promise<RdsServer> {
+  const strata = await startStrataProcess(args, opts);
+  const bucket = s3(strata.url);
+  await bucket.send(new CreateBucketCommand({ Bucket: bucketName }));
+  return { strata, client: rds(strata.url), bucket };
+}
+
+/** Stops a server (if it started) and removes its data directory. */
+export async function stopServer(strata: StrataProcess | undefined): Promise<void> {
+  if (!strata) return;
+  await strata.stop();
+  removeDir(strata.dataDir);
 }

@@ -8,16 +8,16 @@ import {
   CancelExportTaskCommand, CreateDBClusterSnapshotCommand, DeleteDBClusterSnapshotCommand, DescribeDBClusterSnapshotsCommand, DescribeDBClustersCommand,
   DescribeDBInstancesCommand, DescribeExportTasksCommand, StartExportTaskCommand, type RDSClient,
 } from '@aws-sdk/client-rds';
-import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type pg from 'pg';
 import { downloadParts, freshPgDatabase, MYSQL_URL, mysqlUrl, needs, PG_URL, removeTemp } from '../helpers/databases.js';
-import { listKeys, s3 } from '../helpers/exports.js';
-import { clusterArn, clusterSnapshotArn, compareRows, expectFault, KMS, rds, ROLE, waitExport, waitSnapshot } from '../helpers/rds.js';
-import { removeDir, startStrataProcess, tempDir, type StrataProcess } from '../helpers/strata-process.js';
+import { listKeys } from '../helpers/exports.js';
+import { clusterArn, clusterSnapshotArn, compareRows, expectFault, KMS, ROLE, waitExport, waitSnapshot, startRdsServer, stopServer } from '../helpers/rds.js';
+import { removeDir, tempDir, type StrataProcess } from '../helpers/strata-process.js';
 
 const A = 'strata_rds_api_a';
 const B = 'strata_rds_api_b';
@@ -51,22 +51,18 @@ describe('RDS API: pages, filters, cancel, cluster snapshots, ways to register s
     configDir = tempDir('strata-rds-config-');
     const config = join(configDir, 'rds.json');
     writeFileSync(config, JSON.stringify({ instances: { 'file-pg': fa.url }, clusters: { 'file-maria': mysqlUrl() } }));
-    strata = await startStrataProcess(['--rds-config', config, '--rds-partition-mb', '0.1', '--rds-embedded', 'false'], {
+    ({ strata, client, bucket } = await startRdsServer(['--rds-config', config, '--rds-partition-mb', '0.1', '--rds-embedded', 'false'], BUCKET, {
       env: {
         STRATA_RDS_INSTANCES: `env-pg=${fa.url},env-maria=${mysqlUrl()}`,
         STRATA_RDS_CLUSTERS: `env-pg-live=${fa.url},pg-server=${serverUrl()}`,
         // Every chunk waits: an export of app.items lasts a few seconds, long enough to cancel it half way.
         STRATA_TEST_RDS_CHUNK_DELAY_MS: '150',
       },
-    });
-    client = rds(strata.url);
-    bucket = s3(strata.url);
-    await bucket.send(new CreateBucketCommand({ Bucket: BUCKET }));
+    }));
   });
 
   after(async () => {
-    await strata?.stop();
-    if (strata) removeDir(strata.dataDir);
+    await stopServer(strata);
     if (configDir) removeDir(configDir);
     await a?.end();
     await b?.end();

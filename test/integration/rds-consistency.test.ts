@@ -7,15 +7,15 @@
  * exactly the rows as of the snapshot, read back by DuckDB.
  */
 import { CreateDBClusterSnapshotCommand, CreateDBSnapshotCommand, StartExportTaskCommand, type RDSClient } from '@aws-sdk/client-rds';
-import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { downloadParts, duckQuery, freshMysqlDatabases, freshPgDatabase, MYSQL_URL, mysqlUrl, needs, parquetList, PG_URL, removeTemp } from '../helpers/databases.js';
-import { getBytes, listKeys, s3 } from '../helpers/exports.js';
-import { clusterArn, clusterSnapshotArn, compareRows, KMS, rds, ROLE, snapshotArn, waitExport, waitSnapshot, type ColumnCheck } from '../helpers/rds.js';
-import { removeDir, startStrataProcess, type StrataProcess } from '../helpers/strata-process.js';
+import { getBytes, listKeys } from '../helpers/exports.js';
+import { clusterArn, clusterSnapshotArn, compareRows, KMS, ROLE, snapshotArn, waitExport, waitSnapshot, type ColumnCheck, startRdsServer, stopServer } from '../helpers/rds.js';
+import type { StrataProcess } from '../helpers/strata-process.js';
 
 const ROWS = 20_000;
 const cols: ColumnCheck[] = [{ name: 'id', kind: 'int' }, { name: 'v', kind: 'text' }];
@@ -75,19 +75,12 @@ describe('RDS snapshots hold against DDL: PostgreSQL', { skip: needs(PG_URL, 'Po
     const fresh = await freshPgDatabase(DB);
     db = fresh.client;
     url = fresh.url;
-    strata = await startStrataProcess(
-      ['--rds-instance', `ddl-pg=${url}`, '--rds-cluster', `ddl-pg-live=${url}`, '--rds-partition-mb', '0.25', '--rds-embedded', 'false'],
-      // Slow chunks: the copy lasts a few seconds, well after the DDL below is issued.
-      { env: { STRATA_TEST_RDS_CHUNK_DELAY_MS: '20' } },
-    );
-    client = rds(strata.url);
-    bucket = s3(strata.url);
-    await bucket.send(new CreateBucketCommand({ Bucket: BUCKET }));
+    ({ strata, client, bucket } = await startRdsServer(['--rds-instance', `ddl-pg=${url}`, '--rds-cluster', `ddl-pg-live=${url}`, '--rds-partition-mb', '0.25', '--rds-embedded', 'false'], BUCKET, // Slow chunks: the copy lasts a few seconds, well after the DDL below is issued.
+      { env: { STRATA_TEST_RDS_CHUNK_DELAY_MS: '20' } }));
   });
 
   after(async () => {
-    await strata?.stop();
-    if (strata) removeDir(strata.dataDir);
+    await stopServer(strata);
     await db?.end();
   });
 
@@ -213,15 +206,11 @@ describe('RDS snapshots hold against DDL: MySQL/MariaDB', { skip: needs(MYSQL_UR
     await db.query(`SET SESSION sql_mode = ''; CREATE TABLE ${DB}.m_zero (id int PRIMARY KEY, at datetime, d date) ENGINE=InnoDB;
       INSERT INTO ${DB}.m_zero VALUES (1, '0000-00-00 00:00:00', '0000-00-00'), (2, '2024-05-06 07:08:09', '2024-05-06'), (3, '0000-00-00 00:00:00', NULL)`);
     await db.query(`INSERT INTO ${DB}.m_parts VALUES ${Array.from({ length: 60 }, (_, j) => `(${j < 30 ? j + 1 : 300 + j}, 'part ${j}')`).join(', ')}`);
-    strata = await startStrataProcess(['--rds-cluster', `ddl-maria=${mysqlUrl(DB)}`, '--rds-partition-mb', '0.25', '--rds-embedded', 'false'], { env: { STRATA_TEST_RDS_CHUNK_DELAY_MS: '20' } });
-    client = rds(strata.url);
-    bucket = s3(strata.url);
-    await bucket.send(new CreateBucketCommand({ Bucket: BUCKET }));
+    ({ strata, client, bucket } = await startRdsServer(['--rds-cluster', `ddl-maria=${mysqlUrl(DB)}`, '--rds-partition-mb', '0.25', '--rds-embedded', 'false'], BUCKET, { env: { STRATA_TEST_RDS_CHUNK_DELAY_MS: '20' } }));
   });
 
   after(async () => {
-    await strata?.stop();
-    if (strata) removeDir(strata.dataDir);
+    await stopServer(strata);
     await db?.end();
   });
 

@@ -4,17 +4,17 @@
  * changes, and the `aws rds` CLI and boto3 used as a user would.
  */
 import { CreateDBClusterSnapshotCommand, DescribeDBClusterSnapshotsCommand, DescribeDBInstancesCommand, StartExportTaskCommand, type RDSClient } from '@aws-sdk/client-rds';
-import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type mysql from 'mysql2/promise';
 import { awsCli, python } from '../helpers/clients.js';
 import { downloadParts, freshMysqlDatabases, MYSQL_URL, mysqlUrl, needs, removeTemp } from '../helpers/databases.js';
-import { getBytes, listKeys, s3 } from '../helpers/exports.js';
+import { getBytes, listKeys } from '../helpers/exports.js';
 import {
-  clusterArn, clusterSnapshotArn, compareRows, expectFault, KMS, parquetColumns, rds, ROLE, waitExport, waitSnapshot, type ColumnCheck,
+  clusterArn, clusterSnapshotArn, compareRows, expectFault, KMS, parquetColumns, ROLE, startRdsServer, stopServer, waitExport, waitSnapshot, type ColumnCheck,
 } from '../helpers/rds.js';
-import { removeDir, startStrataProcess, type StrataProcess } from '../helpers/strata-process.js';
+import type { StrataProcess } from '../helpers/strata-process.js';
 
 const SHOP = 'strata_rds_shop';
 const CRM = 'strata_rds_crm';
@@ -132,18 +132,11 @@ describe('RDS export tasks: MySQL/MariaDB', { skip: needs(MYSQL_URL, 'MariaDB') 
     }
     await db.query(`CREATE TABLE ${CRM}.notes (id int PRIMARY KEY, body longtext, attachment longblob) ENGINE=InnoDB`);
     await db.query(`INSERT INTO ${CRM}.notes VALUES (1, REPEAT('ß', 700000), REPEAT(x'c0ffee', 400000)), (2, 'short', NULL), (3, NULL, x'00')`);
-    strata = await startStrataProcess(
-      ['--rds-instance', `maria-one=${mysqlUrl(SHOP)}`, '--rds-cluster', `maria-live=${mysqlUrl()}`, '--rds-partition-mb', '0.05', '--rds-embedded', 'false'],
-      { env: { STRATA_TEST_RDS_CHUNK_DELAY_MS: '20' } },
-    );
-    client = rds(strata.url);
-    bucket = s3(strata.url);
-    await bucket.send(new CreateBucketCommand({ Bucket: BUCKET }));
+    ({ strata, client, bucket } = await startRdsServer(['--rds-instance', `maria-one=${mysqlUrl(SHOP)}`, '--rds-cluster', `maria-live=${mysqlUrl()}`, '--rds-partition-mb', '0.05', '--rds-embedded', 'false'], BUCKET, { env: { STRATA_TEST_RDS_CHUNK_DELAY_MS: '20' } }));
   });
 
   after(async () => {
-    await strata?.stop();
-    if (strata) removeDir(strata.dataDir);
+    await stopServer(strata);
     await db?.end();
   });
 

@@ -20,6 +20,7 @@ import { downloadParts, duckQuery, freshPgDatabase, needs, PG_URL, removeTemp } 
 import { getBytes, listKeys, s3 } from '../helpers/exports.js';
 import {
   clusterArn, compareRows, expectFault, KMS, parquetColumns, rds, ROLE, snapshotArn, waitExport, waitSnapshot, type ColumnCheck,
+  startRdsServer, stopServer,
 } from '../helpers/rds.js';
 import { removeDir, startStrataProcess, type StrataProcess } from '../helpers/strata-process.js';
 
@@ -155,18 +156,11 @@ describe('RDS export tasks: PostgreSQL', { skip: needs(PG_URL, 'PostgreSQL') }, 
     await db.query(`INSERT INTO sales.big (payload, blob) SELECT repeat(md5(g::text), 6) || ' ✓ ' || g, CASE WHEN g % 7 = 0 THEN NULL ELSE decode(md5(g::text), 'hex') END FROM generate_series(1, ${BIG_ROWS}) g`);
     await db.query("INSERT INTO hr.people (name, born) VALUES ('Zoë', '1985-06-01'), ('Łukasz', NULL), ('李雷', '2001-09-11')");
     await db.query("INSERT INTO public.large VALUES (1, repeat('é', 800000), decode(repeat('ab', 1000000), 'hex')), (2, repeat('x', 1500000), NULL)");
-    strata = await startStrataProcess(
-      ['--rds-instance', `pg-one=${pgUrl}`, '--rds-cluster', `pg-live=${pgUrl}`, '--rds-partition-mb', '0.25', '--rds-embedded', 'false'],
-      { env: { STRATA_TEST_RDS_CHUNK_DELAY_MS: '20' } },
-    );
-    client = rds(strata.url);
-    bucket = s3(strata.url);
-    await bucket.send(new CreateBucketCommand({ Bucket: BUCKET }));
+    ({ strata, client, bucket } = await startRdsServer(['--rds-instance', `pg-one=${pgUrl}`, '--rds-cluster', `pg-live=${pgUrl}`, '--rds-partition-mb', '0.25', '--rds-embedded', 'false'], BUCKET, { env: { STRATA_TEST_RDS_CHUNK_DELAY_MS: '20' } }));
   });
 
   after(async () => {
-    await strata?.stop();
-    if (strata) removeDir(strata.dataDir);
+    await stopServer(strata);
     await db?.end();
   });
 
