@@ -43,6 +43,17 @@ export async function awsCli(url: string, args: string[], env: NodeJS.ProcessEnv
 }
 
 /** Runs a python3 script with boto3 available; the script gets STRATA_URL in its environment. */
+/** Python source of err(fn): None, or [code, message, HTTP status] of the ClientError fn raised (for python() scripts). */
+export const PY_CLIENT_ERROR = `
+from botocore.exceptions import ClientError
+def err(fn):
+    try:
+        fn()
+    except ClientError as e:
+        return [e.response['Error']['Code'], e.response['Error']['Message'], e.response['ResponseMetadata']['HTTPStatusCode']]
+    return None
+`;
+
 export async function python(url: string, script: string): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
     const { stdout, stderr } = await run('python3', ['-c', script], { env: awsEnv({ STRATA_URL: url }), maxBuffer: 64 * 1024 * 1024 });

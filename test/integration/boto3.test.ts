@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { python } from '../helpers/clients.js';
+import { PY_CLIENT_ERROR, python } from '../helpers/clients.js';
 import { startStrataProcess, type StrataProcess } from '../helpers/strata-process.js';
 
 let strata: StrataProcess;
@@ -21,12 +21,7 @@ from boto3.dynamodb.conditions import Key, Attr
 url = os.environ['STRATA_URL']
 client = boto3.client('dynamodb', endpoint_url=url, region_name='us-east-1')
 resource = boto3.resource('dynamodb', endpoint_url=url, region_name='us-east-1')
-def err(fn):
-    try:
-        fn()
-    except ClientError as e:
-        return [e.response['Error']['Code'], e.response['Error']['Message'], e.response['ResponseMetadata']['HTTPStatusCode']]
-    return None
+${PY_CLIENT_ERROR}
 `;
 
 test('boto3 resource API: table, batch writer, query with conditions, update, scan pagination', async () => {

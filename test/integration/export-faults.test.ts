@@ -2,7 +2,7 @@ import { BatchWriteItemCommand, CreateTableCommand, ExportTableToPointInTimeComm
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { createServer, request, type Server } from 'node:http';
+import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createTcpServer, type Server as TcpServer, type Socket } from 'node:net';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
@@ -26,6 +26,28 @@ async function loadTable(client: DynamoDBClient, name: string, items: number, pa
   for (let i = 0; i < batches.length; i += 8) {
     await Promise.all(batches.slice(i, i + 8).map((b) => client.send(new BatchWriteItemCommand({ RequestItems: { [name]: b } }))));
   }
+}
+
+/**
+ * An HTTP proxy to `port` on loopback: `intercept` may answer (or drop) a request itself and return true;
+ * otherwise the request is forwarded and `onUpstream` sees the upstream's answer before it is relayed.
+ */
+async function s3Proxy(
+  port: number,
+  intercept: (req: IncomingMessage, res: ServerResponse) => boolean,
+  onUpstream: (req: IncomingMessage, upstream: IncomingMessage) => void = () => {},
+): Promise<{ proxy: Server; proxyUrl: string }> {
+  const proxy = createServer((req, res) => {
+    if (intercept(req, res)) return;
+    const up = request({ host: '127.0.0.1', port, method: req.method, path: req.url, headers: req.headers }, (r) => {
+      onUpstream(req, r);
+      res.writeHead(r.statusCode ?? 502, r.headers);
+      r.pipe(res);
+    });
+    req.pipe(up);
+  });
+  await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+  return { proxy, proxyUrl: `http://127.0.0.1:${(proxy.address() as { port: number }).port}` };
 }
 
 async function progress(url: string, exportArn: string): Promise<{ ExportStatus: string; SegmentsDone: number; SegmentsTotal: number }> {
@@ -77,23 +99,15 @@ test('transient S3 errors are retried with backoff and the export completes', as
   let seen = 0;
   let failed = 0;
   // A proxy in front of the S3 store that answers every third request with 503 SlowDown.
-  const proxy: Server = createServer((req, res) => {
+  const { proxy, proxyUrl } = await s3Proxy(target.port, (req, res) => {
     seen++;
-    if (seen % 3 === 0) {
-      failed++;
-      req.resume();
-      res.writeHead(503, { 'content-type': 'application/xml' });
-      res.end('<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>');
-      return;
-    }
-    const up = request({ host: '127.0.0.1', port: target.port, method: req.method, path: req.url, headers: req.headers }, (r) => {
-      res.writeHead(r.statusCode ?? 502, r.headers);
-      r.pipe(res);
-    });
-    req.pipe(up);
+    if (seen % 3 !== 0) return false;
+    failed++;
+    req.resume();
+    res.writeHead(503, { 'content-type': 'application/xml' });
+    res.end('<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>');
+    return true;
   });
-  await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
-  const proxyUrl = `http://127.0.0.1:${(proxy.address() as { port: number }).port}`;
   const strata = await startStrataProcess(['--in-memory', '--s3-endpoint', proxyUrl, '--s3-access-key-id', 'test', '--s3-secret-access-key', 'test']);
   const client = dynamo(strata.url);
   try {
@@ -142,19 +156,11 @@ test('the in-progress limit holds however many finished exports list ahead of th
   // (those exports stay IN_PROGRESS), the rest pass through.
   const target = await startStrataProcess(['--in-memory']);
   const held: Array<{ destroy(): void }> = [];
-  const proxy: Server = createServer((req, res) => {
-    if (req.url?.startsWith('/stuck')) {
-      held.push(req.socket);
-      return;
-    }
-    const up = request({ host: '127.0.0.1', port: target.port, method: req.method, path: req.url, headers: req.headers }, (r) => {
-      res.writeHead(r.statusCode ?? 502, r.headers);
-      r.pipe(res);
-    });
-    req.pipe(up);
+  const { proxy, proxyUrl } = await s3Proxy(target.port, (req) => {
+    if (!req.url?.startsWith('/stuck')) return false;
+    held.push(req.socket);
+    return true;
   });
-  await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
-  const proxyUrl = `http://127.0.0.1:${(proxy.address() as { port: number }).port}`;
   const strata = await startStrataProcess(['--in-memory', '--s3-endpoint', proxyUrl, '--s3-access-key-id', 'test', '--s3-secret-access-key', 'test', '--max-concurrent-exports', '2']);
   const client = dynamo(strata.url);
   const bucket = s3(target.url);
@@ -204,26 +210,25 @@ test('an S3 outage mid-export: retried, then FAILED with a FailureCode; nothing 
   let refused = 0;
   const written: string[] = [];
   const requests: Array<{ method: string; url: string }> = [];
-  const proxy: Server = createServer((req, res) => {
-    requests.push({ method: req.method ?? '', url: req.url ?? '' });
-    if (forwarded >= PASS) {
+  const { proxy, proxyUrl } = await s3Proxy(
+    target.port,
+    (req) => {
+      requests.push({ method: req.method ?? '', url: req.url ?? '' });
+      if (forwarded < PASS) {
+        forwarded++;
+        return false;
+      }
       refused++;
       req.socket.destroy();
-      return;
-    }
-    forwarded++;
-    const up = request({ host: '127.0.0.1', port: target.port, method: req.method, path: req.url, headers: req.headers }, (r) => {
+      return true;
+    },
+    (req, r) => {
       // An object exists once a PutObject or a CompleteMultipartUpload has answered 200.
       const u = new URL(req.url ?? '/', 'http://x');
       const creates = (req.method === 'PUT' && !u.searchParams.has('uploadId')) || (req.method === 'POST' && u.searchParams.has('uploadId'));
       if (creates && r.statusCode === 200) written.push(decodeURIComponent(u.pathname.split('/').slice(2).join('/')));
-      res.writeHead(r.statusCode ?? 502, r.headers);
-      r.pipe(res);
-    });
-    req.pipe(up);
-  });
-  await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
-  const proxyUrl = `http://127.0.0.1:${(proxy.address() as { port: number }).port}`;
+    },
+  );
   const strata = await startStrataProcess(['--in-memory', '--s3-endpoint', proxyUrl, '--s3-access-key-id', 'test', '--s3-secret-access-key', 'test', '--export-segment-mb', '0.1']);
   const client = dynamo(strata.url);
   const bucket = s3(target.url);

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { advance, nowMs } from '../helpers/admin.js';
-import { awsCli, dynamo, python } from '../helpers/clients.js';
+import { awsCli, dynamo, PY_CLIENT_ERROR, python } from '../helpers/clients.js';
 import { getBytes, listKeys, readExport, s3, waitForExport } from '../helpers/exports.js';
 import { startStrataProcess, type StrataProcess } from '../helpers/strata-process.js';
 
@@ -444,12 +444,7 @@ import json, time
 import boto3
 from botocore.exceptions import ClientError
 c = boto3.client('dynamodb', endpoint_url='${strata.url}', region_name='us-west-2', aws_access_key_id='123456789012', aws_secret_access_key='x')
-def err(fn):
-    try:
-        fn()
-    except ClientError as e:
-        return [e.response['Error']['Code'], e.response['Error']['Message'], e.response['ResponseMetadata']['HTTPStatusCode']]
-    return None
+${PY_CLIENT_ERROR}
 p = dict(TableArn='arn:aws:dynamodb:us-west-2:123456789012:table/MusicCollection', S3Bucket='ddb-export-musiccollection-9012345678',
          S3Prefix='2020-Nov', ExportFormat='DYNAMODB_JSON', ExportTime=1604632434, S3BucketOwner='9012345678', S3SseAlgorithm='AES256')
 out = {'verbatim': err(lambda: c.export_table_to_point_in_time(**p))}
