@@ -8,7 +8,7 @@ export interface SignatureInfo {
   date: string; // yyyymmdd
   region: string;
   service: string;
-  signedHeaders: string[];
+  signedHeaders: readonly string[];
   signature: string;
   amzDate: string; // yyyymmddThhmmssZ
   /** True for query-string (presigned) authentication. */
@@ -56,6 +56,24 @@ export function parseSignature(req: SignedRequest): SignatureInfo {
 export const USUAL_AUTHORIZATION = /^AWS4-HMAC-SHA256 Credential=([^,\s]+), ?SignedHeaders=([^,\s]+), ?Signature=([^,\s]+)$/;
 
 const USUAL_PREFIX = 'AWS4-HMAC-SHA256 Credential=';
+const NOT_PRINTABLE_ASCII = /[^\x20-\x7e]/;
+
+/**
+ * SignedHeaders split into names, cached by its text: a client signs the same header set on every request, and
+ * the split (an array and a string per name) was the largest part of parsing the Authorization header. The
+ * lists are frozen because they are shared.
+ */
+const signedHeaderLists = new Map<string, readonly string[]>();
+
+function signedHeaderList(text: string): readonly string[] {
+  let list = signedHeaderLists.get(text);
+  if (list === undefined) {
+    list = Object.freeze(text.split(';'));
+    if (signedHeaderLists.size >= 256) signedHeaderLists.clear();
+    signedHeaderLists.set(text, list);
+  }
+  return list;
+}
 
 /**
  * USUAL_AUTHORIZATION's three captures, found with indexOf when every character is printable ASCII (so
@@ -63,11 +81,7 @@ const USUAL_PREFIX = 'AWS4-HMAC-SHA256 Credential=';
  */
 export function usualFields(auth: string): [string, string, string] | undefined {
   if (!auth.startsWith(USUAL_PREFIX)) return undefined;
-  for (let i = USUAL_PREFIX.length; i < auth.length; i++) {
-    const c = auth.charCodeAt(i);
-    if (c < 33 && c !== 32) return regexFields(auth);
-    if (c > 126) return regexFields(auth);
-  }
+  if (NOT_PRINTABLE_ASCII.test(auth)) return regexFields(auth);
   const c1 = auth.indexOf(',', USUAL_PREFIX.length);
   if (c1 < 0) return undefined;
   const credential = auth.slice(USUAL_PREFIX.length, c1);
@@ -101,7 +115,7 @@ function parseAuthorizationHeader(auth: string, req: SignedRequest): SignatureIn
     const scope = parseScope(usual[0]);
     return {
       accessKeyId: scope.accessKeyId, date: scope.date, region: scope.region, service: scope.service,
-      signedHeaders: usual[1].split(';'), signature: usual[2], amzDate: usualDate, presigned: false,
+      signedHeaders: signedHeaderList(usual[1]), signature: usual[2], amzDate: usualDate, presigned: false,
     };
   }
   if (!auth.startsWith('AWS4-HMAC-SHA256 ')) {
