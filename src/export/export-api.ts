@@ -76,7 +76,7 @@ export function loadExport(jobs: JobStore, arn: string): ExportState | undefined
 }
 
 export function saveExport(jobs: JobStore, account: string, region: string, state: ExportState): void {
-  jobs.putJob({ kind: EXPORT_JOB, id: state.ExportArn, account, region, owner: state.TableArn, createdAt: state.StartTime, state: JSON.stringify(state), status: state.ExportStatus });
+  jobs.putJob({ kind: EXPORT_JOB, id: state.ExportArn, account, region, owner: state.TableArn, createdAt: state.StartTime, state: JSON.stringify(state), status: state.ExportStatus, token: state.ClientToken });
 }
 
 /** The ExportDescription as AWS returns it (times as epoch seconds). */
@@ -277,8 +277,8 @@ function incrementalWindow(x: ExportContext, spec: Input, earliestMicros: number
 }
 
 function findByToken(x: ExportContext, rc: RequestContext, token: string, nowMs: number): ExportState | undefined {
-  const jobs = x.jobs.listJobs(EXPORT_JOB, rc.account, rc.region, { limit: 100000, since: nowMs - EXPORT_RETENTION_MS });
-  for (const j of jobs) {
+  // From the token index: only the exports that carry this token are read, however many the account has.
+  for (const j of x.jobs.jobsByToken(EXPORT_JOB, rc.account, rc.region, token, nowMs - EXPORT_RETENTION_MS)) {
     const s = JSON.parse(j.state) as ExportState;
     if (s.ClientToken !== token) continue;
     if (s.ExportStatus === 'IN_PROGRESS' || (s.EndTime ?? s.StartTime) + TOKEN_WINDOW_MS > nowMs) return s;

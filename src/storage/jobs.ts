@@ -14,6 +14,8 @@ export interface StoredJob {
   state: string;
   /** The job's status (e.g. IN_PROGRESS), kept beside the JSON so it can be counted from an index. */
   status?: string;
+  /** The caller's idempotency token (an export's ClientToken), kept beside the JSON so it can be looked up from an index. */
+  token?: string;
 }
 
 export interface JobStore {
@@ -21,6 +23,8 @@ export interface JobStore {
   getJob(kind: string, id: string): StoredJob | undefined;
   /** Jobs of one kind for an account and region, ordered by id descending, after `before` when given. */
   listJobs(kind: string, account: string, region: string, opts: { owner?: string; before?: string; limit: number; since?: number }): StoredJob[];
+  /** Jobs of one kind for an account and region carrying `token`, created at or after `since`, newest first (an index query). */
+  jobsByToken(kind: string, account: string, region: string, token: string, since: number): StoredJob[];
   /** How many jobs of one kind an account and region have in `status` (an index query, no state parsed). */
   countJobs(kind: string, account: string, region: string, status: string): number;
   /** Jobs of one kind in any of the given states' JSON (for restart recovery). */

@@ -16,14 +16,16 @@ CREATE TABLE IF NOT EXISTS jobs (
 CREATE INDEX IF NOT EXISTS jobs_by_account ON jobs (kind, account, region, id);
 `;
 
-// After the status column exists (databases written before it get it added and back-filled).
-const STATUS_INDEX = 'CREATE INDEX IF NOT EXISTS jobs_by_status ON jobs (kind, account, region, status)';
+// After the status and token columns exist (databases written before them get them added and back-filled).
+const COLUMN_INDEXES = `CREATE INDEX IF NOT EXISTS jobs_by_status ON jobs (kind, account, region, status);
+CREATE INDEX IF NOT EXISTS jobs_by_token ON jobs (kind, account, region, token, id);`;
 
-type Row = { kind: string; id: string; account: string; region: string; owner: string; created_at: number; state: string; status: string | null };
+type Row = { kind: string; id: string; account: string; region: string; owner: string; created_at: number; state: string; status: string | null; token: string | null };
 
 function toJob(r: Row): StoredJob {
   const job: StoredJob = { kind: r.kind, id: r.id, account: r.account, region: r.region, owner: r.owner, createdAt: r.created_at, state: r.state };
   if (r.status !== null) job.status = r.status;
+  if (r.token !== null) job.token = r.token;
   return job;
 }
 
@@ -37,13 +39,25 @@ export class SqliteJobStore implements JobStore {
       db.exec(`ALTER TABLE jobs ADD COLUMN status TEXT;
         UPDATE jobs SET status = json_extract(state, '$.ExportStatus');`);
     }
-    db.exec(STATUS_INDEX);
+    if (!columns.some((c) => c.name === 'token')) {
+      // Likewise for the token: DynamoDB exports, the one kind with a token, keep it as ClientToken.
+      db.exec(`ALTER TABLE jobs ADD COLUMN token TEXT;
+        UPDATE jobs SET token = json_extract(state, '$.ClientToken');`);
+    }
+    db.exec(COLUMN_INDEXES);
   }
 
   putJob(job: StoredJob): void {
     this.db
-      .prepare('INSERT OR REPLACE INTO jobs(kind, id, account, region, owner, created_at, state, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
-      .run(job.kind, job.id, job.account, job.region, job.owner, job.createdAt, job.state, job.status ?? null);
+      .prepare('INSERT OR REPLACE INTO jobs(kind, id, account, region, owner, created_at, state, status, token) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(job.kind, job.id, job.account, job.region, job.owner, job.createdAt, job.state, job.status ?? null, job.token ?? null);
+  }
+
+  jobsByToken(kind: string, account: string, region: string, token: string, since: number): StoredJob[] {
+    const rows = this.db
+      .prepare('SELECT * FROM jobs WHERE kind = ? AND account = ? AND region = ? AND token = ? AND created_at >= ? ORDER BY id DESC')
+      .all(kind, account, region, token, since) as Row[];
+    return rows.map(toJob);
   }
 
   countJobs(kind: string, account: string, region: string, status: string): number {
