@@ -119,13 +119,18 @@ function checkFilterKeys(cond: Condition, shape: KeyShape): void {
 interface Row {
   json: string;
   size: number;
-  lastKey: () => Item;
+}
+
+/** A page of rows; `lastKey` (the LastEvaluatedKey) only when the page was cut short. */
+interface Page {
+  rows: readonly Row[];
+  lastKey?: () => Item;
 }
 
 /** Applies filter / projection to a page of rows and writes the response (raw JSON when nothing changes items). */
-function respond(svc: DynamoService, plan: ReadPlan, input: Input, rows: Row[], truncated: boolean): unknown {
-  const last = rows[rows.length - 1];
-  const lek = truncated && last ? last.lastKey() : undefined;
+function respond(svc: DynamoService, plan: ReadPlan, input: Input, page: Page): unknown {
+  const rows = page.rows;
+  const lek = page.lastKey?.();
   let bytes = 0;
   for (const r of rows) bytes += r.size;
   const units = readUnits(bytes, input.ConsistentRead === true);
@@ -156,20 +161,22 @@ function respond(svc: DynamoService, plan: ReadPlan, input: Input, rows: Row[], 
   return out;
 }
 
-function tableRows(plan: ReadPlan, items: StoredItem[]): Row[] {
-  return items.map((s) => ({ json: s.json!, size: s.size, lastKey: () => wireKey(s, plan.tableShape) }));
+/** The store's items are the rows (a range read returns no tombstones, so every json is set): no copy per item. */
+function tablePage(plan: ReadPlan, page: { items: StoredItem[]; truncated: boolean }): Page {
+  const last = page.items[page.items.length - 1];
+  return { rows: page.items as readonly Row[], lastKey: page.truncated && last ? () => wireKey(last, plan.tableShape) : undefined };
 }
 
-function indexRows(svc: DynamoService, plan: ReadPlan, items: IndexItem[]): Row[] {
+function indexPage(svc: DynamoService, plan: ReadPlan, page: { items: IndexItem[]; truncated: boolean }): Page {
   const idx = plan.index!;
-  return items.map((e) => {
-    let json = e.json;
-    if (plan.fetchFromTable) {
-      const full = svc.store.getItem({ table: plan.table.uid, h: e.h, pk: e.pk, sk: e.sk });
-      if (full?.json) json = full.json;
-    }
-    return { json, size: e.size, lastKey: () => wireIndexKey(e, plan.tableShape, idx.shape) };
-  });
+  const rows = plan.fetchFromTable
+    ? page.items.map((e) => {
+        const full = svc.store.getItem({ table: plan.table.uid, h: e.h, pk: e.pk, sk: e.sk });
+        return { json: full?.json ?? e.json, size: e.size };
+      })
+    : page.items;
+  const last = page.items[page.items.length - 1];
+  return { rows, lastKey: page.truncated && last ? () => wireIndexKey(last, plan.tableShape, idx.shape) : undefined };
 }
 
 function keyBounds(cond: KeyCondition, shape: KeyShape): { low?: KeyBound; high?: KeyBound } {
@@ -241,7 +248,7 @@ export function query(svc: DynamoService, rc: RequestContext, input: Input): unk
       table: plan.table.uid, index: plan.index.name, forward, limit, maxBytes: PAGE_BYTES, after,
       partition: { ih: partitionHash(pk), ipk: pk, ...bounds },
     });
-    return respond(svc, plan, input, indexRows(svc, plan, page.items), page.truncated);
+    return respond(svc, plan, input, indexPage(svc, plan, page));
   }
   let after;
   if (start) {
@@ -252,7 +259,7 @@ export function query(svc: DynamoService, rc: RequestContext, input: Input): unk
     table: plan.table.uid, forward, limit, maxBytes: PAGE_BYTES, after,
     partition: { h: partitionHash(pk), pk, ...bounds },
   });
-  return respond(svc, plan, input, tableRows(plan, page.items), page.truncated);
+  return respond(svc, plan, input, tablePage(plan, page));
 }
 
 export function scan(svc: DynamoService, rc: RequestContext, input: Input): unknown {
@@ -286,7 +293,7 @@ export function scan(svc: DynamoService, rc: RequestContext, input: Input): unkn
   if (plan.index) {
     const after = start ? indexStart(plan, start) : undefined;
     const page = svc.store.readIndex({ table: plan.table.uid, index: plan.index.name, forward: true, limit, maxBytes: PAGE_BYTES, after, hashRange });
-    return respond(svc, plan, input, indexRows(svc, plan, page.items), page.truncated);
+    return respond(svc, plan, input, indexPage(svc, plan, page));
   }
   let after;
   if (start) {
@@ -294,7 +301,7 @@ export function scan(svc: DynamoService, rc: RequestContext, input: Input): unkn
     after = positionOf(normalizeItem(start), plan.tableShape);
   }
   const page = svc.store.readRange({ table: plan.table.uid, forward: true, limit, maxBytes: PAGE_BYTES, after, hashRange });
-  return respond(svc, plan, input, tableRows(plan, page.items), page.truncated);
+  return respond(svc, plan, input, tablePage(plan, page));
 }
 
 function validateStartKey(start: Item, shape: KeyShape): void {

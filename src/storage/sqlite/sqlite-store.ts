@@ -6,10 +6,18 @@ import type {
 import { SCHEMA, STORAGE_LAYOUT } from './schema.js';
 
 type Row = { h: number; pk: Buffer; sk: Buffer; ts: number; item: string | null; size: number };
+/**
+ * A version row as an array, in VERSION_COLUMNS' order: what a raw statement returns. Range reads use it because
+ * building a named-property object per row (the names looked up and the object's shape grown per row) cost more
+ * than reading the row.
+ */
+type RowTuple = [h: number, pk: Buffer, sk: Buffer, ts: number, item: string | null, size: number];
 type IndexRow = { ih: number; ipk: Buffer; isk: Buffer; h: number; pk: Buffer; sk: Buffer; item: string; size: number };
 type Statement = Database.Statement<unknown[], unknown>;
 
 const PURGE_CHUNK = 5000;
+/** How much of the database file SQLite reads through a memory mapping. */
+const MMAP_BYTES = 1024 ** 3;
 /** A version row with its image (NULL for a tombstone). */
 const VERSION_COLUMNS = 'h, pk, sk, ts, (SELECT item FROM images WHERE id = image) AS item, size';
 
@@ -39,11 +47,28 @@ export class SqliteStore implements Store {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
     this.db.pragma('cache_size = -65536');
+    // Reads of the first GiB straight from a shared mapping of the file instead of a read() and a copy into
+    // SQLite's cache per page: a 1 MB Scan page cost 14 µs per item with copies, ~10 without (bench/README.md).
+    // The mapped pages are the kernel's page cache (evictable, shared), not the server's heap; WAL pages are
+    // still read with read().
+    this.db.pragma(`mmap_size = ${MMAP_BYTES}`);
     // INSERT OR REPLACE into index_entries must fire its delete trigger, which drops the replaced image.
     this.db.pragma('recursive_triggers = ON');
     this.db.exec(SCHEMA);
     this.db.prepare('INSERT OR IGNORE INTO meta(key, value) VALUES (?, ?)').run('storage_layout', STORAGE_LAYOUT);
     this.schedulePurge();
+  }
+
+  private readonly rawStatements = new Map<string, Statement>();
+
+  /** A cached statement returning rows as arrays (columns in SELECT order). */
+  private rawStmt(sql: string): Statement {
+    let s = this.rawStatements.get(sql);
+    if (!s) {
+      s = this.db.prepare(sql).raw(true);
+      this.rawStatements.set(sql, s);
+    }
+    return s;
   }
 
   private stmt(sql: string): Statement {
@@ -205,7 +230,7 @@ export class SqliteStore implements Store {
     }
     const dir = read.forward ? 'ASC' : 'DESC';
     const sql = `SELECT ${VERSION_COLUMNS} FROM versions WHERE ${where.join(' AND ')} ORDER BY h ${dir}, pk ${dir}, sk ${dir}, ts ${dir}`;
-    return collectNewest(this.stmt(sql).iterate(...args) as IterableIterator<Row>, read.forward, read.limit, read.maxBytes);
+    return collectNewest(this.rawStmt(sql).iterate(...args) as IterableIterator<RowTuple>, read.forward, read.limit, read.maxBytes);
   }
 
   readIndex(read: IndexRead): { items: IndexItem[]; truncated: boolean } {
@@ -400,21 +425,21 @@ function toStored(row: Row): StoredItem {
   return { h: row.h, pk: row.pk, sk: row.sk, ts: row.ts, json: row.item, size: row.size };
 }
 
-function sameKey(a: Row, b: Row): boolean {
-  return a.h === b.h && a.pk.equals(b.pk) && a.sk.equals(b.sk);
+function sameKey(a: RowTuple, b: RowTuple): boolean {
+  return a[0] === b[0] && a[1].equals(b[1]) && a[2].equals(b[2]);
 }
 
 /** Picks the newest version of each key from rows ordered by key then ts (ascending when forward,
  * so the newest is the last of its run; descending otherwise, so it is the first). Tombstones hide the key. */
-function collectNewest(rows: IterableIterator<Row>, forward: boolean, limit?: number, maxBytes?: number): RangeResult {
+function collectNewest(rows: IterableIterator<RowTuple>, forward: boolean, limit?: number, maxBytes?: number): RangeResult {
   const items: StoredItem[] = [];
   let bytes = 0;
-  let pending: Row | undefined;
+  let pending: RowTuple | undefined;
   const full = (): boolean => (limit !== undefined && items.length >= limit) || (maxBytes !== undefined && bytes >= maxBytes);
-  const emit = (row: Row): void => {
-    if (row.item === null) return;
-    items.push(toStored(row));
-    bytes += row.size;
+  const emit = (row: RowTuple): void => {
+    if (row[4] === null) return;
+    items.push({ h: row[0], pk: row[1], sk: row[2], ts: row[3], json: row[4], size: row[5] });
+    bytes += row[5];
   };
   for (const row of rows) {
     if (forward) {
