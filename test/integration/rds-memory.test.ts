@@ -83,8 +83,9 @@ describe('RDS export: memory stays bounded', { skip: needs(PG_URL, 'PostgreSQL')
     console.log(`# tables ${mb(mediumBytes)} MB then ${mb(tableBytes)} MB (${ROWS} rows, ${seconds.toFixed(1)} s); peak RSS ${mb(startPeak)} MB at start, ${mb(mediumPeak)} MB, then ${mb(peak)} MB`);
     // Constant in the table size: 4x the data may add only a small fraction of the difference to the peak.
     assert.ok(peak - mediumPeak < (tableBytes - mediumBytes) * 0.25, `peak RSS grew by ${mb(peak - mediumPeak)} MB for ${mb(tableBytes - mediumBytes)} MB more data`);
-    // And the machinery's own peak has a bound (about 400-450 MB here, whatever the table).
-    assert.ok(peak < 512 * MB, `peak RSS ${mb(peak)} MB`);
+    // And the machinery's own peak has a bound, whatever the table: 436-467 MB measured here (and 452 on CI),
+    // so the bound leaves room for the machine's variance without letting a table-sized buffer through.
+    assert.ok(peak < 576 * MB, `peak RSS ${mb(peak)} MB`);
 
     const parts = await downloadParts(s3(strata.url), BUCKET, `memory/${DB}/public.wide/`);
     try {
