@@ -16,8 +16,6 @@ type IndexRow = { ih: number; ipk: Buffer; isk: Buffer; h: number; pk: Buffer; s
 type Statement = Database.Statement<unknown[], unknown>;
 
 const PURGE_CHUNK = 5000;
-/** How much of the database file SQLite reads through a memory mapping. */
-const MMAP_BYTES = 1024 ** 3;
 /** A version row with its image (NULL for a tombstone). */
 const VERSION_COLUMNS = 'h, pk, sk, ts, (SELECT item FROM images WHERE id = image) AS item, size';
 
@@ -47,11 +45,6 @@ export class SqliteStore implements Store {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
     this.db.pragma('cache_size = -65536');
-    // Reads of the first GiB straight from a shared mapping of the file instead of a read() and a copy into
-    // SQLite's cache per page: a 1 MB Scan page cost 14 µs per item with copies, ~10 without (bench/README.md).
-    // The mapped pages are the kernel's page cache (evictable, shared), not the server's heap; WAL pages are
-    // still read with read().
-    this.db.pragma(`mmap_size = ${MMAP_BYTES}`);
     // INSERT OR REPLACE into index_entries must fire its delete trigger, which drops the replaced image.
     this.db.pragma('recursive_triggers = ON');
     this.db.exec(SCHEMA);
