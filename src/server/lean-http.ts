@@ -40,6 +40,8 @@ const MAX_HEADERS = 2000;
  */
 const HEAD_SHAPE = /^POST \/[A-Za-z0-9\-._~!$&'()*+,;=:@%/?]* HTTP\/1\.1(?:\r\n[!#$%&'*+\-.^_`|~0-9A-Za-z]+:[\t\x20-\x7e\x80-\xff]*)*$/;
 const CRLF2 = Buffer.from('\r\n\r\n');
+/** Bodies of at least this many characters are encoded once into a Buffer (see write()). */
+const ENCODE_ONCE_CHARS = 16 * 1024;
 
 let dateSecond = -1;
 let dateText = '';
@@ -203,14 +205,22 @@ class LeanConnection {
     if (this.done) return;
     const close = this.owner.closing;
     const text = r.text;
-    this.socket.write(
+    const head = (length: number, crc: number): string =>
       `HTTP/1.1 ${r.status} ${STATUS_CODES[r.status] ?? 'unknown'}\r\n` +
-        `Content-Type: ${JSON_CONTENT_TYPE}\r\nContent-Length: ${Buffer.byteLength(text, 'utf8')}\r\n` +
-        `x-amzn-RequestId: ${r.requestId}\r\nx-amz-crc32: ${crc32(text)}\r\nDate: ${httpDate()}\r\n` +
-        (close ? 'Connection: close\r\n\r\n' : `Connection: keep-alive\r\nKeep-Alive: timeout=${Math.floor(this.opts.keepAliveTimeoutMs / 1000)}\r\n\r\n`) +
-        text,
-      'utf8',
-    );
+      `Content-Type: ${JSON_CONTENT_TYPE}\r\nContent-Length: ${length}\r\n` +
+      `x-amzn-RequestId: ${r.requestId}\r\nx-amz-crc32: ${crc}\r\nDate: ${httpDate()}\r\n` +
+      (close ? 'Connection: close\r\n\r\n' : `Connection: keep-alive\r\nKeep-Alive: timeout=${Math.floor(this.opts.keepAliveTimeoutMs / 1000)}\r\n\r\n`);
+    if (text.length < ENCODE_ONCE_CHARS) {
+      this.socket.write(head(Buffer.byteLength(text, 'utf8'), crc32(text)) + text, 'utf8');
+    } else {
+      // A large body (a Scan or Query page, up to ~1 MB): encoded to UTF-8 once, where its length, its CRC and
+      // the write would each have encoded the string again. One writev for both pieces.
+      const body = Buffer.from(text, 'utf8');
+      this.socket.cork();
+      this.socket.write(head(body.length, crc32(body)), 'latin1');
+      this.socket.write(body);
+      this.socket.uncork();
+    }
     if (close) {
       // Further bytes are ignored; the error listener stays until the socket closes.
       this.done = true;
