@@ -205,19 +205,14 @@ class LeanConnection {
     if (this.done) return;
     const close = this.owner.closing;
     const text = r.text;
-    const head = (length: number, crc: number): string =>
-      `HTTP/1.1 ${r.status} ${STATUS_CODES[r.status] ?? 'unknown'}\r\n` +
-      `Content-Type: ${JSON_CONTENT_TYPE}\r\nContent-Length: ${length}\r\n` +
-      `x-amzn-RequestId: ${r.requestId}\r\nx-amz-crc32: ${crc}\r\nDate: ${httpDate()}\r\n` +
-      (close ? 'Connection: close\r\n\r\n' : `Connection: keep-alive\r\nKeep-Alive: timeout=${Math.floor(this.opts.keepAliveTimeoutMs / 1000)}\r\n\r\n`);
     if (text.length < ENCODE_ONCE_CHARS) {
-      this.socket.write(head(Buffer.byteLength(text, 'utf8'), crc32(text)) + text, 'utf8');
+      this.socket.write(this.head(r, Buffer.byteLength(text, 'utf8'), crc32(text), close) + text, 'utf8');
     } else {
       // A large body (a Scan or Query page, up to ~1 MB): encoded to UTF-8 once, where its length, its CRC and
       // the write would each have encoded the string again. One writev for both pieces.
       const body = Buffer.from(text, 'utf8');
       this.socket.cork();
-      this.socket.write(head(body.length, crc32(body)), 'latin1');
+      this.socket.write(this.head(r, body.length, crc32(body), close), 'latin1');
       this.socket.write(body);
       this.socket.uncork();
     }
@@ -227,6 +222,14 @@ class LeanConnection {
       this.buf = null;
       this.socket.end();
     }
+  }
+
+  /** The status line and headers node:http would send for this reply. */
+  private head(r: JsonReply, length: number, crc: number, close: boolean): string {
+    return `HTTP/1.1 ${r.status} ${STATUS_CODES[r.status] ?? 'unknown'}\r\n` +
+      `Content-Type: ${JSON_CONTENT_TYPE}\r\nContent-Length: ${length}\r\n` +
+      `x-amzn-RequestId: ${r.requestId}\r\nx-amz-crc32: ${crc}\r\nDate: ${httpDate()}\r\n` +
+      (close ? 'Connection: close\r\n\r\n' : `Connection: keep-alive\r\nKeep-Alive: timeout=${Math.floor(this.opts.keepAliveTimeoutMs / 1000)}\r\n\r\n`);
   }
 
   private timeout(): void {

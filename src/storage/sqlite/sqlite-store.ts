@@ -54,21 +54,14 @@ export class SqliteStore implements Store {
 
   private readonly rawStatements = new Map<string, Statement>();
 
-  /** A cached statement returning rows as arrays (columns in SELECT order). */
-  private rawStmt(sql: string): Statement {
-    let s = this.rawStatements.get(sql);
-    if (!s) {
-      s = this.db.prepare(sql).raw(true);
-      this.rawStatements.set(sql, s);
-    }
-    return s;
-  }
-
-  private stmt(sql: string): Statement {
-    let s = this.statements.get(sql);
+  /** A cached prepared statement; `raw` ones return rows as arrays (columns in SELECT order). */
+  private stmt(sql: string, raw = false): Statement {
+    const cache = raw ? this.rawStatements : this.statements;
+    let s = cache.get(sql);
     if (!s) {
       s = this.db.prepare(sql);
-      this.statements.set(sql, s);
+      if (raw) s.raw(true);
+      cache.set(sql, s);
     }
     return s;
   }
@@ -223,7 +216,7 @@ export class SqliteStore implements Store {
     }
     const dir = read.forward ? 'ASC' : 'DESC';
     const sql = `SELECT ${VERSION_COLUMNS} FROM versions WHERE ${where.join(' AND ')} ORDER BY h ${dir}, pk ${dir}, sk ${dir}, ts ${dir}`;
-    return collectNewest(this.rawStmt(sql).iterate(...args) as IterableIterator<RowTuple>, read.forward, read.limit, read.maxBytes);
+    return collectNewest(this.stmt(sql, true).iterate(...args) as IterableIterator<RowTuple>, read.forward, read.limit, read.maxBytes);
   }
 
   readIndex(read: IndexRead): { items: IndexItem[]; truncated: boolean } {
