@@ -2,7 +2,7 @@ import { validation } from '../server/errors.js';
 import { RawJson } from '../server/json-protocol.js';
 import type { RequestContext } from '../server/request-context.js';
 import { encodeKeyValue, partitionHash } from '../storage/key-codec.js';
-import type { IndexItem, KeyBound, StoredItem } from '../storage/store.js';
+import type { ImagePage, IndexItem, KeyBound } from '../storage/store.js';
 import { consumed, readUnits } from './capacity.js';
 import { ConstraintChecker } from './constraints.js';
 import { assertAllUsed, evaluateCondition, parseCondition, parseKeyCondition, type Condition, type ExpressionContext, type KeyCondition, type Operand } from './expressions/index.js';
@@ -161,10 +161,10 @@ function respond(svc: DynamoService, plan: ReadPlan, input: Input, page: Page): 
   return out;
 }
 
-/** The store's items are the rows (a range read returns no tombstones, so every json is set): no copy per item. */
-function tablePage(plan: ReadPlan, page: { items: StoredItem[]; truncated: boolean }): Page {
-  const last = page.items[page.items.length - 1];
-  return { rows: page.items as readonly Row[], lastKey: page.truncated && last ? () => wireKey(last, plan.tableShape) : undefined };
+/** The store's images are the rows: no copy per item. */
+function tablePage(plan: ReadPlan, page: ImagePage): Page {
+  const last = page.last;
+  return { rows: page.items, lastKey: page.truncated && last ? () => wireKey(last, plan.tableShape) : undefined };
 }
 
 function indexPage(svc: DynamoService, plan: ReadPlan, page: { items: IndexItem[]; truncated: boolean }): Page {
@@ -255,7 +255,7 @@ export function query(svc: DynamoService, rc: RequestContext, input: Input): unk
     validateStartKey(start, plan.tableShape);
     after = positionOf(normalizeItem(start), plan.tableShape);
   }
-  const page = svc.store.readRange({
+  const page = svc.store.readImages({
     table: plan.table.uid, forward, limit, maxBytes: PAGE_BYTES, after,
     partition: { h: partitionHash(pk), pk, ...bounds },
   });
@@ -300,7 +300,7 @@ export function scan(svc: DynamoService, rc: RequestContext, input: Input): unkn
     validateStartKey(start, plan.tableShape);
     after = positionOf(normalizeItem(start), plan.tableShape);
   }
-  const page = svc.store.readRange({ table: plan.table.uid, forward: true, limit, maxBytes: PAGE_BYTES, after, hashRange });
+  const page = svc.store.readImages({ table: plan.table.uid, forward: true, limit, maxBytes: PAGE_BYTES, after, hashRange });
   return respond(svc, plan, input, tablePage(plan, page));
 }
 

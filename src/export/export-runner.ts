@@ -205,12 +205,11 @@ export class ExportRunner {
       // The hash range starts at the last key's hash, not the segment's: SQLite seeks on one lower bound
       // of h, and given `h >= lo` it ignores `after`, so every page would re-read the segment from its start.
       const lo = after ? after.h : seg.lo;
-      const page = this.svc.store.readRange({ table: state.tableUid, asOf: state.snapshotMicros! - 1, hashRange: [lo, seg.hi], forward: true, after, limit: PAGE });
-      for (const row of page.items) await file.write(ion ? fullIonLine(row.json!) : fullJsonLine(row.json!));
+      const page = this.svc.store.readImages({ table: state.tableUid, asOf: state.snapshotMicros! - 1, hashRange: [lo, seg.hi], forward: true, after, limit: PAGE });
+      for (const row of page.items) await file.write(ion ? fullIonLine(row.json) : fullJsonLine(row.json));
       this.count(state, page.items.length);
-      const last = page.items[page.items.length - 1];
-      if (!page.truncated || !last) break;
-      after = { h: last.h, pk: last.pk, sk: last.sk };
+      if (!page.truncated || !page.last) break;
+      after = page.last;
       if (this.stopping) throw new Error('stopping');
       await yieldToEventLoop();
     }

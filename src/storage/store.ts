@@ -97,6 +97,19 @@ export interface RangeResult {
   truncated: boolean;
 }
 
+/** An item image of a range read, without its key. */
+export interface ItemImage {
+  json: string;
+  size: number;
+}
+
+export interface ImagePage {
+  items: ItemImage[];
+  truncated: boolean;
+  /** The last item's key, where the next page starts; set when truncated. */
+  last?: Position;
+}
+
 export interface IndexRead {
   table: number;
   index: string;
@@ -169,6 +182,9 @@ export interface Store {
    * writes, which all commit with one timestamp. If fn throws, nothing is written. */
   mutate<R>(refs: KeyRef[], fn: (current: (StoredItem | undefined)[]) => MutationOutcome<R>): { ts: number; result: R };
   readRange(read: RangeRead): RangeResult;
+  /** readRange's items without their keys, for reads that return only items (Scan, Query, exports): a key's
+   * two Buffers per row cost as much as reading the image (bench/README.md). Only newest images are read. */
+  readImages(read: RangeRead): ImagePage;
   readIndex(read: IndexRead): { items: IndexItem[]; truncated: boolean };
   readVersions(read: VersionRead): StoredItem[];
   /** How many versions have from <= ts < to, counting at most `limit`: an index-only count, for planning

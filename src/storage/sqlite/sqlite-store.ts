@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import type {
-  CompactionStep, IndexEntry, IndexItem, IndexRead, KeyRef, MutationOutcome, RangeRead, RangeResult, Store, StoredItem,
+  CompactionStep, ImagePage, IndexEntry, IndexItem, IndexRead, ItemImage, KeyRef, MutationOutcome, Position, RangeRead, RangeResult, Store, StoredItem,
   StoredTable, TableStats, VersionRead, VersionStats,
 } from '../store.js';
 import { SCHEMA, STORAGE_LAYOUT } from './schema.js';
@@ -12,6 +12,8 @@ type Row = { h: number; pk: Buffer; sk: Buffer; ts: number; item: string | null;
  * object's shape per row); the saving is below this machine's noise (bench/README.md).
  */
 type RowTuple = [h: number, pk: Buffer, sk: Buffer, ts: number, item: string | null, size: number];
+/** A row of readImages: hash, the key as hex(pk) '.' hex(sk), image, size. */
+type ImageRow = [h: number, key: string, item: string, size: number];
 type IndexRow = { ih: number; ipk: Buffer; isk: Buffer; h: number; pk: Buffer; sk: Buffer; item: string; size: number };
 type Statement = Database.Statement<unknown[], unknown>;
 
@@ -194,29 +196,33 @@ export class SqliteStore implements Store {
   }
 
   readRange(read: RangeRead): RangeResult {
-    const where: string[] = ['t = ?'];
-    const args: unknown[] = [read.table];
-    if (read.asOf !== undefined) {
-      where.push('ts <= ?');
-      args.push(read.asOf);
-    }
-    if (read.partition) {
-      const p = read.partition;
-      where.push('h = ?', 'pk = ?');
-      args.push(p.h, p.pk);
-      if (p.low) { where.push(p.low.inclusive ? 'sk >= ?' : 'sk > ?'); args.push(p.low.value); }
-      if (p.high) { where.push(p.high.inclusive ? 'sk <= ?' : 'sk < ?'); args.push(p.high.value); }
-      if (read.after) { where.push(read.forward ? 'sk > ?' : 'sk < ?'); args.push(read.after.sk); }
-    } else {
-      pushHashRange(where, args, 'h', read.hashRange, read.after ? read.forward : undefined);
-      if (read.after) {
-        where.push(read.forward ? '(h, pk, sk) > (?, ?, ?)' : '(h, pk, sk) < (?, ?, ?)');
-        args.push(read.after.h, read.after.pk, read.after.sk);
+    const { where, args } = rangeWhere(read);
+    const dir = read.forward ? 'ASC' : 'DESC';
+    const sql = `SELECT ${VERSION_COLUMNS} FROM versions WHERE ${where} ORDER BY h ${dir}, pk ${dir}, sk ${dir}, ts ${dir}`;
+    return collectNewest(this.stmt(sql, true).iterate(...args) as IterableIterator<RowTuple>, read.forward, read.limit, read.maxBytes);
+  }
+
+  readImages(read: RangeRead): ImagePage {
+    const { where, args } = rangeWhere(read);
+    const dir = read.forward ? 'ASC' : 'DESC';
+    // The newest version per key is picked here (max() makes the bare columns those of its row, and the
+    // grouping streams in key order), so old and deleted images are never fetched. The key travels as one
+    // hex string: a string per row costs a fraction of better-sqlite3's two Buffers.
+    const sql = `SELECT h, hex(pk) || '.' || hex(sk), (SELECT item FROM images WHERE id = g.image), size FROM ` +
+      `(SELECT h, pk, sk, max(ts), image, size FROM versions WHERE ${where} GROUP BY h, pk, sk ORDER BY h ${dir}, pk ${dir}, sk ${dir}) AS g ` +
+      'WHERE image IS NOT NULL';
+    const rows = this.stmt(sql, true).iterate(...args) as IterableIterator<ImageRow>;
+    const items: ItemImage[] = [];
+    let bytes = 0;
+    for (const row of rows) {
+      items.push({ json: row[2], size: row[3] });
+      bytes += row[3];
+      if ((read.limit !== undefined && items.length >= read.limit) || (read.maxBytes !== undefined && bytes >= read.maxBytes)) {
+        rows.return?.();
+        return { items, truncated: true, last: positionFromHex(row[0], row[1]) };
       }
     }
-    const dir = read.forward ? 'ASC' : 'DESC';
-    const sql = `SELECT ${VERSION_COLUMNS} FROM versions WHERE ${where.join(' AND ')} ORDER BY h ${dir}, pk ${dir}, sk ${dir}, ts ${dir}`;
-    return collectNewest(this.stmt(sql, true).iterate(...args) as IterableIterator<RowTuple>, read.forward, read.limit, read.maxBytes);
+    return { items, truncated: false };
   }
 
   readIndex(read: IndexRead): { items: IndexItem[]; truncated: boolean } {
@@ -386,6 +392,36 @@ function pushHashRange(where: string[], args: unknown[], column: string, range: 
   if (!range) return;
   if (afterForward !== true) { where.push(`${column} >= ?`); args.push(range[0]); }
   if (afterForward !== false) { where.push(`${column} < ?`); args.push(range[1]); }
+}
+
+/** The WHERE clause of a range read over the version log (without the ORDER BY, which depends on the query). */
+function rangeWhere(read: RangeRead): { where: string; args: unknown[] } {
+  const where: string[] = ['t = ?'];
+  const args: unknown[] = [read.table];
+  if (read.asOf !== undefined) {
+    where.push('ts <= ?');
+    args.push(read.asOf);
+  }
+  if (read.partition) {
+    const p = read.partition;
+    where.push('h = ?', 'pk = ?');
+    args.push(p.h, p.pk);
+    if (p.low) { where.push(p.low.inclusive ? 'sk >= ?' : 'sk > ?'); args.push(p.low.value); }
+    if (p.high) { where.push(p.high.inclusive ? 'sk <= ?' : 'sk < ?'); args.push(p.high.value); }
+    if (read.after) { where.push(read.forward ? 'sk > ?' : 'sk < ?'); args.push(read.after.sk); }
+  } else {
+    pushHashRange(where, args, 'h', read.hashRange, read.after ? read.forward : undefined);
+    if (read.after) {
+      where.push(read.forward ? '(h, pk, sk) > (?, ?, ?)' : '(h, pk, sk) < (?, ?, ?)');
+      args.push(read.after.h, read.after.pk, read.after.sk);
+    }
+  }
+  return { where: where.join(' AND '), args };
+}
+
+function positionFromHex(h: number, key: string): Position {
+  const dot = key.indexOf('.');
+  return { h, pk: Buffer.from(key.slice(0, dot), 'hex'), sk: Buffer.from(key.slice(dot + 1), 'hex') };
 }
 
 /**
