@@ -140,11 +140,10 @@ function respond(svc: DynamoService, plan: ReadPlan, input: Input, page: Page): 
     : consumed(plan.table.state, input.ReturnConsumedCapacity, units, 'read');
   const resolve = (r: Row): string => r.json;
   if (!plan.filter && !plan.projection && !plan.countOnly && !cc) {
-    let text = '{"Items":[';
-    for (let i = 0; i < rows.length; i++) text += (i ? ',' : '') + resolve(rows[i]!);
-    text += `],"Count":${rows.length},"ScannedCount":${rows.length}`;
-    if (lek) text += `,"LastEvaluatedKey":${JSON.stringify(lek)}`;
-    return new RawJson(text + '}');
+    const items = new Array<string>(rows.length);
+    for (let i = 0; i < rows.length; i++) items[i] = resolve(rows[i]!);
+    const tail = `],"Count":${rows.length},"ScannedCount":${rows.length}${lek ? `,"LastEvaluatedKey":${JSON.stringify(lek)}` : ''}}`;
+    return new RawJson('{"Items":[', items, tail);
   }
   const items: Item[] = [];
   for (const r of rows) {

@@ -5,10 +5,17 @@ import { AwsError } from './errors.js';
 
 export const JSON_CONTENT_TYPE = 'application/x-amz-json-1.0';
 
-/** A response body that is already JSON text (lets hot paths splice stored item JSON without re-parsing). */
+/**
+ * A response body that is already JSON text (lets hot paths splice stored item JSON without re-parsing):
+ * head, then the items joined by commas, then tail. The items stay apart so that a large page is encoded
+ * to UTF-8 item by item into one buffer, with no 1 MB string built first (bench/README.md).
+ */
 export class RawJson {
-  constructor(readonly text: string) {}
+  constructor(readonly head: string, readonly items: readonly string[] = [], readonly tail = '') {}
 }
+
+/** From this many characters a body is encoded once into a Buffer, which its length, CRC and write share. */
+export const ENCODE_ONCE_CHARS = 16 * 1024;
 
 const ID_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
 
@@ -29,15 +36,33 @@ export function newRequestId(): string {
   return id;
 }
 
-/** An AWS JSON 1.0 response, ready to write: status, body text and the x-amzn-RequestId it carries. */
+/** An AWS JSON 1.0 response, ready to write: status, body (text, or UTF-8 bytes when large) and the x-amzn-RequestId it carries. */
 export interface JsonReply {
   status: number;
-  text: string;
+  body: string | Buffer;
   requestId: string;
 }
 
 export function jsonReply(status: number, body: unknown, requestId: string): JsonReply {
-  return { status, text: body instanceof RawJson ? body.text : JSON.stringify(body ?? {}), requestId };
+  return { status, body: body instanceof RawJson ? encodeRaw(body) : JSON.stringify(body ?? {}), requestId };
+}
+
+function encodeRaw(raw: RawJson): string | Buffer {
+  const items = raw.items;
+  if (items.length === 0) return raw.head + raw.tail;
+  let chars = raw.head.length + raw.tail.length + items.length - 1;
+  for (let i = 0; i < items.length; i++) chars += items[i]!.length;
+  if (chars < ENCODE_ONCE_CHARS) return raw.head + items.join(',') + raw.tail;
+  let bytes = Buffer.byteLength(raw.head, 'utf8') + Buffer.byteLength(raw.tail, 'utf8') + items.length - 1;
+  for (let i = 0; i < items.length; i++) bytes += Buffer.byteLength(items[i]!, 'utf8');
+  const out = Buffer.allocUnsafe(bytes);
+  let at = out.write(raw.head, 0, 'utf8');
+  for (let i = 0; i < items.length; i++) {
+    if (i > 0) out[at++] = 0x2c; // ','
+    at += out.write(items[i]!, at, 'utf8');
+  }
+  out.write(raw.tail, at, 'utf8');
+  return out;
 }
 
 export function jsonErrorReply(err: AwsError, requestId: string): JsonReply {
@@ -49,16 +74,17 @@ export function jsonErrorReply(err: AwsError, requestId: string): JsonReply {
 
 /** Writes an AWS JSON 1.0 response with x-amz-crc32 over the exact body bytes. */
 export function writeJsonReply(res: ServerResponse, reply: JsonReply): void {
-  const text = reply.text;
-  // Written as a string (length and CRC over its UTF-8 bytes): Node sends headers and a string body in
-  // one write, where a Buffer body costs a copy and a writev (~10 µs per request, bench/README.md).
+  // A small body is written as a string (length and CRC over its UTF-8 bytes): Node sends headers and a
+  // string body in one write, where a Buffer body costs a copy and a writev (~10 µs per request, bench/README.md).
+  const body = typeof reply.body === 'string' && reply.body.length >= ENCODE_ONCE_CHARS ? Buffer.from(reply.body, 'utf8') : reply.body;
   res.writeHead(reply.status, {
     'Content-Type': JSON_CONTENT_TYPE,
-    'Content-Length': Buffer.byteLength(text, 'utf8'),
+    'Content-Length': typeof body === 'string' ? Buffer.byteLength(body, 'utf8') : body.length,
     'x-amzn-RequestId': reply.requestId,
-    'x-amz-crc32': String(crc32(text)),
+    'x-amz-crc32': String(crc32(body)),
   });
-  res.end(text, 'utf8');
+  if (typeof body === 'string') res.end(body, 'utf8');
+  else res.end(body);
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, requestId: string): void {

@@ -2,7 +2,7 @@ import { STATUS_CODES, type IncomingHttpHeaders } from 'node:http';
 import type { Socket } from 'node:net';
 import { crc32 } from 'node:zlib';
 import type { BufferedRequest } from './http-server.js';
-import { JSON_CONTENT_TYPE, type JsonReply } from './json-protocol.js';
+import { ENCODE_ONCE_CHARS, JSON_CONTENT_TYPE, type JsonReply } from './json-protocol.js';
 
 /**
  * A lean HTTP/1.1 path for the one kind of request that dominates a DynamoDB server's CPU: a small POST
@@ -40,8 +40,6 @@ const MAX_HEADERS = 2000;
  */
 const HEAD_SHAPE = /^POST \/[A-Za-z0-9\-._~!$&'()*+,;=:@%/?]* HTTP\/1\.1(?:\r\n[!#$%&'*+\-.^_`|~0-9A-Za-z]+:[\t\x20-\x7e\x80-\xff]*)*$/;
 const CRLF2 = Buffer.from('\r\n\r\n');
-/** Bodies of at least this many characters are encoded once into a Buffer (see write()). */
-const ENCODE_ONCE_CHARS = 16 * 1024;
 
 let dateSecond = -1;
 let dateText = '';
@@ -204,13 +202,13 @@ class LeanConnection {
   private write(r: JsonReply): void {
     if (this.done) return;
     const close = this.owner.closing;
-    const text = r.text;
-    if (text.length < ENCODE_ONCE_CHARS) {
+    const text = r.body;
+    if (typeof text === 'string' && text.length < ENCODE_ONCE_CHARS) {
       this.socket.write(this.head(r, Buffer.byteLength(text, 'utf8'), crc32(text), close) + text, 'utf8');
     } else {
-      // A large body (a Scan or Query page, up to ~1 MB): encoded to UTF-8 once, where its length, its CRC and
-      // the write would each have encoded the string again. One writev for both pieces.
-      const body = Buffer.from(text, 'utf8');
+      // A large body (a Scan or Query page, up to ~1 MB) as UTF-8 bytes, which its length, its CRC and the
+      // write share (a string would be encoded three times). One writev for both pieces.
+      const body = typeof text === 'string' ? Buffer.from(text, 'utf8') : text;
       this.socket.cork();
       this.socket.write(this.head(r, body.length, crc32(body), close), 'latin1');
       this.socket.write(body);
