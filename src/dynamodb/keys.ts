@@ -85,6 +85,6 @@ export function indexKeyOf(item: Item, shape: KeyShape): { ih: number; ipk: Buff
   return { ih: partitionHash(ipk), ipk, isk };
 }
 
-export function wireIndexKey(row: IndexItem, tableShape: KeyShape, indexShape: KeyShape): Item {
+export function wireIndexKey(row: Pick<IndexItem, 'pk' | 'sk' | 'ipk' | 'isk'>, tableShape: KeyShape, indexShape: KeyShape): Item {
   return { ...wireKey(row, tableShape), ...wireKey({ pk: row.ipk, sk: row.isk }, indexShape) };
 }

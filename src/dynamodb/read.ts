@@ -2,7 +2,7 @@ import { validation } from '../server/errors.js';
 import { RawJson } from '../server/json-protocol.js';
 import type { RequestContext } from '../server/request-context.js';
 import { encodeKeyValue, partitionHash } from '../storage/key-codec.js';
-import type { ImagePage, IndexItem, KeyBound } from '../storage/store.js';
+import type { ImagePage, IndexRead, KeyBound } from '../storage/store.js';
 import { consumed, readUnits } from './capacity.js';
 import { ConstraintChecker } from './constraints.js';
 import { assertAllUsed, evaluateCondition, parseCondition, parseKeyCondition, type Condition, type ExpressionContext, type KeyCondition, type Operand } from './expressions/index.js';
@@ -166,14 +166,22 @@ function tablePage(plan: ReadPlan, page: ImagePage): Page {
   return { rows: page.items, lastKey: page.truncated && last ? () => wireKey(last, plan.tableShape) : undefined };
 }
 
-function indexPage(svc: DynamoService, plan: ReadPlan, page: { items: IndexItem[]; truncated: boolean }): Page {
+/**
+ * A page of an index read. An LSI read that needs attributes the index does not project fetches each
+ * item from the table, so it needs every entry's table key; otherwise the entries' images are the rows.
+ */
+function indexPage(svc: DynamoService, plan: ReadPlan, read: IndexRead): Page {
   const idx = plan.index!;
-  const rows = plan.fetchFromTable
-    ? page.items.map((e) => {
-        const full = svc.store.getItem({ table: plan.table.uid, h: e.h, pk: e.pk, sk: e.sk });
-        return { json: full?.json ?? e.json, size: e.size };
-      })
-    : page.items;
+  if (!plan.fetchFromTable) {
+    const page = svc.store.readIndexImages(read);
+    const last = page.last;
+    return { rows: page.items, lastKey: page.truncated && last ? () => wireIndexKey(last, plan.tableShape, idx.shape) : undefined };
+  }
+  const page = svc.store.readIndex(read);
+  const rows = page.items.map((e) => {
+    const full = svc.store.getItem({ table: plan.table.uid, h: e.h, pk: e.pk, sk: e.sk });
+    return { json: full?.json ?? e.json, size: e.size };
+  });
   const last = page.items[page.items.length - 1];
   return { rows, lastKey: page.truncated && last ? () => wireIndexKey(last, plan.tableShape, idx.shape) : undefined };
 }
@@ -243,11 +251,11 @@ export function query(svc: DynamoService, rc: RequestContext, input: Input): unk
   const start = input.ExclusiveStartKey as Item | undefined;
   if (plan.index) {
     const after = start ? indexStart(plan, start) : undefined;
-    const page = svc.store.readIndex({
+    const read: IndexRead = {
       table: plan.table.uid, index: plan.index.name, forward, limit, maxBytes: PAGE_BYTES, after,
       partition: { ih: partitionHash(pk), ipk: pk, ...bounds },
-    });
-    return respond(svc, plan, input, indexPage(svc, plan, page));
+    };
+    return respond(svc, plan, input, indexPage(svc, plan, read));
   }
   let after;
   if (start) {
@@ -291,8 +299,8 @@ export function scan(svc: DynamoService, rc: RequestContext, input: Input): unkn
   const start = input.ExclusiveStartKey as Item | undefined;
   if (plan.index) {
     const after = start ? indexStart(plan, start) : undefined;
-    const page = svc.store.readIndex({ table: plan.table.uid, index: plan.index.name, forward: true, limit, maxBytes: PAGE_BYTES, after, hashRange });
-    return respond(svc, plan, input, indexPage(svc, plan, page));
+    const read: IndexRead = { table: plan.table.uid, index: plan.index.name, forward: true, limit, maxBytes: PAGE_BYTES, after, hashRange };
+    return respond(svc, plan, input, indexPage(svc, plan, read));
   }
   let after;
   if (start) {

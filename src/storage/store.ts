@@ -110,13 +110,29 @@ export interface ImagePage {
   last?: Position;
 }
 
+/** Where an index read stands: an entry's index key and table key. */
+export interface IndexPosition {
+  ih: number;
+  ipk: Buffer;
+  isk: Buffer;
+  pk: Buffer;
+  sk: Buffer;
+}
+
+export interface IndexImagePage {
+  items: ItemImage[];
+  truncated: boolean;
+  /** The last entry's keys, where the next page starts; set when truncated. */
+  last?: IndexPosition;
+}
+
 export interface IndexRead {
   table: number;
   index: string;
   partition?: { ih: number; ipk: Buffer; low?: KeyBound; high?: KeyBound };
   hashRange?: [number, number];
   forward: boolean;
-  after?: { ih: number; ipk: Buffer; isk: Buffer; pk: Buffer; sk: Buffer };
+  after?: IndexPosition;
   limit?: number;
   maxBytes?: number;
 }
@@ -186,6 +202,8 @@ export interface Store {
    * two Buffers per row cost as much as reading the image (bench/README.md). Only newest images are read. */
   readImages(read: RangeRead): ImagePage;
   readIndex(read: IndexRead): { items: IndexItem[]; truncated: boolean };
+  /** readIndex's images without their keys (four Buffers per entry), as readImages is to readRange. */
+  readIndexImages(read: IndexRead): IndexImagePage;
   readVersions(read: VersionRead): StoredItem[];
   /** How many versions have from <= ts < to, counting at most `limit`: an index-only count, for planning
    * an incremental export from its changes. */

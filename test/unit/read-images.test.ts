@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { SqliteStore } from '../../src/storage/sqlite/sqlite-store.js';
-import type { KeyRef, Position, RangeRead } from '../../src/storage/store.js';
+import type { IndexPosition, IndexRead, KeyRef, Position, RangeRead } from '../../src/storage/store.js';
 
 function ref(table: number, k: { h: number; pk: number; sk: number }): KeyRef {
   // Keys of different lengths and a 0xff byte, so hex boundaries and byte order both matter.
@@ -68,6 +68,66 @@ test('readImages pages exactly as readRange does: newest images only, tombstones
             read.forward = true; // a scan reads forward only
           }
           assert.deepEqual(pagesOf(store, read, true), pagesOf(store, read, false));
+        } finally {
+          store.close();
+        }
+      },
+    ),
+    { numRuns: 400 },
+  );
+});
+
+/** Every page of an index read, following `last` (readIndexImages) or the last entry's keys (readIndex). */
+function indexPagesOf(store: SqliteStore, read: IndexRead, lean: boolean): { json: string; size: number }[][] {
+  const pages: { json: string; size: number }[][] = [];
+  let after: IndexPosition | undefined;
+  for (let n = 0; n < 200; n++) {
+    if (lean) {
+      const page = store.readIndexImages({ ...read, after });
+      pages.push(page.items);
+      assert.equal(page.last !== undefined, page.truncated, 'last is set exactly when the page is truncated');
+      if (!page.truncated) return pages;
+      after = page.last;
+    } else {
+      const page = store.readIndex({ ...read, after });
+      pages.push(page.items.map((i) => ({ json: i.json, size: i.size })));
+      const last = page.items[page.items.length - 1];
+      if (!page.truncated || !last) return pages;
+      after = { ih: last.ih, ipk: last.ipk, isk: last.isk, pk: last.pk, sk: last.sk };
+    }
+  }
+  throw new Error('the read did not end');
+}
+
+test('readIndexImages pages exactly as readIndex does, in both directions, by partition and by hash range', () => {
+  const byte = (n: number): Buffer => (n === 0 ? Buffer.alloc(0) : n === 3 ? Buffer.from([0xff, 1]) : Buffer.from([n]));
+  const entry = fc.record({ ih: fc.integer({ min: 0, max: 2 }), ipk: fc.integer({ min: 0, max: 3 }), isk: fc.integer({ min: 0, max: 3 }), pk: fc.integer({ min: 0, max: 3 }), sk: fc.integer({ min: 0, max: 3 }), v: fc.integer({ min: 0, max: 99 }) });
+  fc.assert(
+    fc.property(
+      fc.array(entry, { minLength: 1, maxLength: 40 }),
+      fc.record({
+        limit: fc.option(fc.integer({ min: 1, max: 5 }), { nil: undefined }),
+        maxBytes: fc.option(fc.integer({ min: 1, max: 40 }), { nil: undefined }),
+        forward: fc.boolean(),
+        partition: fc.option(fc.record({ ih: fc.integer({ min: 0, max: 2 }), ipk: fc.integer({ min: 0, max: 3 }) }), { nil: undefined }),
+        hashRange: fc.option(fc.constantFrom<[number, number]>([0, 1], [1, 3], [0, 3]), { nil: undefined }),
+      }),
+      (entries, q) => {
+        const store = new SqliteStore(':memory:', () => 1000);
+        try {
+          const t = store.createTable('a', 'r', 't', '{}')!.uid;
+          const put = (index: string) => store.putIndexEntries(t, entries.map((e) => ({
+            index, ih: e.ih, ipk: byte(e.ipk), isk: byte(e.isk), h: 1, pk: byte(e.pk), sk: byte(e.sk), json: JSON.stringify({ v: e.v, index }), size: 3 + (e.v % 7),
+          })));
+          put('g');
+          put('other');
+          const read: IndexRead = { table: t, index: 'g', forward: q.forward, limit: q.limit, maxBytes: q.maxBytes };
+          if (q.partition) read.partition = { ih: q.partition.ih, ipk: byte(q.partition.ipk), high: { value: Buffer.from([2]), inclusive: true } };
+          else {
+            read.hashRange = q.hashRange;
+            read.forward = true;
+          }
+          assert.deepEqual(indexPagesOf(store, read, true), indexPagesOf(store, read, false));
         } finally {
           store.close();
         }

@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import type {
-  CompactionStep, ImagePage, IndexEntry, IndexItem, IndexRead, ItemImage, KeyRef, MutationOutcome, Position, RangeRead, RangeResult, Store, StoredItem,
+  CompactionStep, ImagePage, IndexEntry, IndexImagePage, IndexItem, IndexRead, ItemImage, KeyRef, MutationOutcome, Position, RangeRead, RangeResult, Store, StoredItem,
   StoredTable, TableStats, VersionRead, VersionStats,
 } from '../store.js';
 import { SCHEMA, STORAGE_LAYOUT } from './schema.js';
@@ -226,28 +226,9 @@ export class SqliteStore implements Store {
   }
 
   readIndex(read: IndexRead): { items: IndexItem[]; truncated: boolean } {
-    const where: string[] = ['t = ?', 'idx = ?'];
-    const args: unknown[] = [read.table, read.index];
-    if (read.partition) {
-      const p = read.partition;
-      where.push('ih = ?', 'ipk = ?');
-      args.push(p.ih, p.ipk);
-      if (p.low) { where.push(p.low.inclusive ? 'isk >= ?' : 'isk > ?'); args.push(p.low.value); }
-      if (p.high) { where.push(p.high.inclusive ? 'isk <= ?' : 'isk < ?'); args.push(p.high.value); }
-      if (read.after) {
-        where.push(read.forward ? '(isk, pk, sk) > (?, ?, ?)' : '(isk, pk, sk) < (?, ?, ?)');
-        args.push(read.after.isk, read.after.pk, read.after.sk);
-      }
-    } else {
-      pushHashRange(where, args, 'ih', read.hashRange, read.after ? read.forward : undefined);
-      if (read.after) {
-        const a = read.after;
-        where.push(read.forward ? '(ih, ipk, isk, pk, sk) > (?, ?, ?, ?, ?)' : '(ih, ipk, isk, pk, sk) < (?, ?, ?, ?, ?)');
-        args.push(a.ih, a.ipk, a.isk, a.pk, a.sk);
-      }
-    }
+    const { where, args } = indexWhere(read);
     const dir = read.forward ? 'ASC' : 'DESC';
-    const sql = `SELECT ih, ipk, isk, h, pk, sk, (SELECT item FROM images WHERE id = image) AS item, size FROM index_entries WHERE ${where.join(' AND ')} ORDER BY ih ${dir}, ipk ${dir}, isk ${dir}, pk ${dir}, sk ${dir}`;
+    const sql = `SELECT ih, ipk, isk, h, pk, sk, (SELECT item FROM images WHERE id = image) AS item, size FROM index_entries WHERE ${where} ORDER BY ih ${dir}, ipk ${dir}, isk ${dir}, pk ${dir}, sk ${dir}`;
     const items: IndexItem[] = [];
     let bytes = 0;
     for (const row of this.stmt(sql).iterate(...args) as IterableIterator<IndexRow>) {
@@ -255,6 +236,26 @@ export class SqliteStore implements Store {
       bytes += row.size;
       if ((read.limit !== undefined && items.length >= read.limit) || (read.maxBytes !== undefined && bytes >= read.maxBytes)) {
         return { items, truncated: true };
+      }
+    }
+    return { items, truncated: false };
+  }
+
+  readIndexImages(read: IndexRead): IndexImagePage {
+    const { where, args } = indexWhere(read);
+    const dir = read.forward ? 'ASC' : 'DESC';
+    const sql = `SELECT ih, hex(ipk) || '.' || hex(isk) || '.' || hex(pk) || '.' || hex(sk), (SELECT item FROM images WHERE id = image), size ` +
+      `FROM index_entries WHERE ${where} ORDER BY ih ${dir}, ipk ${dir}, isk ${dir}, pk ${dir}, sk ${dir}`;
+    const rows = this.stmt(sql, true).iterate(...args) as IterableIterator<ImageRow>;
+    const items: ItemImage[] = [];
+    let bytes = 0;
+    for (const row of rows) {
+      items.push({ json: row[2], size: row[3] });
+      bytes += row[3];
+      if ((read.limit !== undefined && items.length >= read.limit) || (read.maxBytes !== undefined && bytes >= read.maxBytes)) {
+        rows.return?.();
+        const [ipk, isk, pk, sk] = row[1].split('.').map((hex) => Buffer.from(hex, 'hex')) as [Buffer, Buffer, Buffer, Buffer];
+        return { items, truncated: true, last: { ih: row[0], ipk, isk, pk, sk } };
       }
     }
     return { items, truncated: false };
@@ -414,6 +415,31 @@ function rangeWhere(read: RangeRead): { where: string; args: unknown[] } {
     if (read.after) {
       where.push(read.forward ? '(h, pk, sk) > (?, ?, ?)' : '(h, pk, sk) < (?, ?, ?)');
       args.push(read.after.h, read.after.pk, read.after.sk);
+    }
+  }
+  return { where: where.join(' AND '), args };
+}
+
+/** The WHERE clause of a read over one secondary index's entries. */
+function indexWhere(read: IndexRead): { where: string; args: unknown[] } {
+  const where: string[] = ['t = ?', 'idx = ?'];
+  const args: unknown[] = [read.table, read.index];
+  if (read.partition) {
+    const p = read.partition;
+    where.push('ih = ?', 'ipk = ?');
+    args.push(p.ih, p.ipk);
+    if (p.low) { where.push(p.low.inclusive ? 'isk >= ?' : 'isk > ?'); args.push(p.low.value); }
+    if (p.high) { where.push(p.high.inclusive ? 'isk <= ?' : 'isk < ?'); args.push(p.high.value); }
+    if (read.after) {
+      where.push(read.forward ? '(isk, pk, sk) > (?, ?, ?)' : '(isk, pk, sk) < (?, ?, ?)');
+      args.push(read.after.isk, read.after.pk, read.after.sk);
+    }
+  } else {
+    pushHashRange(where, args, 'ih', read.hashRange, read.after ? read.forward : undefined);
+    if (read.after) {
+      const a = read.after;
+      where.push(read.forward ? '(ih, ipk, isk, pk, sk) > (?, ?, ?, ?, ?)' : '(ih, ipk, isk, pk, sk) < (?, ?, ?, ?, ?)');
+      args.push(a.ih, a.ipk, a.isk, a.pk, a.sk);
     }
   }
   return { where: where.join(' AND '), args };
