@@ -22,6 +22,22 @@ describe('SqliteStore storage layout', () => {
     }
   });
 
+  it('refuses a second store on a data directory that is open, and opens it once the first is closed', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'strata-layout-'));
+    try {
+      const path = join(dir, 'strata.db');
+      const a = new SqliteStore(path, () => 1);
+      assert.throws(() => new SqliteStore(path, () => 1), /strata\.db is in use: another Strata server has this data directory open/);
+      assert.equal(a.createTable('acct', 'us-east-1', 't', '{}')?.name, 't', 'the first store still works');
+      a.close();
+      const b = new SqliteStore(path, () => 1);
+      assert.equal(b.getTable('acct', 'us-east-1', 't')?.name, 't');
+      b.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('reopens a file of its own layout, keeping images and versions', () => {
     const dir = mkdtempSync(join(tmpdir(), 'strata-layout-'));
     try {

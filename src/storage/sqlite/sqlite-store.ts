@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import type {
-  CompactionStep, ImagePage, IndexEntry, IndexImagePage, IndexItem, IndexRead, ItemImage, KeyRef, MutationOutcome, Position, RangeRead, RangeResult, Store, StoredItem,
+  CompactionStep, ImagePage, IndexEntry, IndexImagePage, IndexItem, IndexPosition, IndexRead, ItemImage, KeyRef, MutationOutcome, Position, RangeRead, RangeResult, Store, StoredItem,
   StoredTable, TableStats, VersionRead, VersionStats,
 } from '../store.js';
 import { SCHEMA, STORAGE_LAYOUT } from './schema.js';
@@ -12,7 +12,7 @@ type Row = { h: number; pk: Buffer; sk: Buffer; ts: number; item: string | null;
  * object's shape per row); the saving is below this machine's noise (bench/README.md).
  */
 type RowTuple = [h: number, pk: Buffer, sk: Buffer, ts: number, item: string | null, size: number];
-/** A row of readImages: hash, the key as hex(pk) '.' hex(sk), image, size. */
+/** A row of readImages (readIndexImages): hash, the key as hex(pk) '.' hex(sk) (hex(ipk) '.' hex(isk) '.' hex(pk) '.' hex(sk)), image, size. */
 type ImageRow = [h: number, key: string, item: string, size: number];
 type IndexRow = { ih: number; ipk: Buffer; isk: Buffer; h: number; pk: Buffer; sk: Buffer; item: string; size: number };
 type Statement = Database.Statement<unknown[], unknown>;
@@ -39,6 +39,10 @@ export class SqliteStore implements Store {
   constructor(path: string, clock: () => number) {
     this.db = new Database(path);
     this.clock = clock;
+    // One server per data directory. The lock is taken at the first read and held until close, so a second
+    // process is refused here. Set before the first WAL access, it also keeps the WAL index in this
+    // process's memory: a transaction then makes no fcntl lock calls (a GetItem made two, half its syscalls).
+    this.db.pragma('locking_mode = EXCLUSIVE');
     refuseOtherLayout(this.db, path);
     // 4 KB pages (new files only; before WAL fixes the format): every page a write touches goes whole into
     // the WAL and again into the file at checkpoint. Images sit in a rowid table, which keeps rows of up to
@@ -211,18 +215,7 @@ export class SqliteStore implements Store {
     const sql = `SELECT h, hex(pk) || '.' || hex(sk), (SELECT item FROM images WHERE id = g.image), size FROM ` +
       `(SELECT h, pk, sk, max(ts), image, size FROM versions WHERE ${where} GROUP BY h, pk, sk ORDER BY h ${dir}, pk ${dir}, sk ${dir}) AS g ` +
       'WHERE image IS NOT NULL';
-    const rows = this.stmt(sql, true).iterate(...args) as IterableIterator<ImageRow>;
-    const items: ItemImage[] = [];
-    let bytes = 0;
-    for (const row of rows) {
-      items.push({ json: row[2], size: row[3] });
-      bytes += row[3];
-      if ((read.limit !== undefined && items.length >= read.limit) || (read.maxBytes !== undefined && bytes >= read.maxBytes)) {
-        rows.return?.();
-        return { items, truncated: true, last: positionFromHex(row[0], row[1]) };
-      }
-    }
-    return { items, truncated: false };
+    return collectImages(this.stmt(sql, true).iterate(...args) as IterableIterator<ImageRow>, read, positionFromHex);
   }
 
   readIndex(read: IndexRead): { items: IndexItem[]; truncated: boolean } {
@@ -246,19 +239,7 @@ export class SqliteStore implements Store {
     const dir = read.forward ? 'ASC' : 'DESC';
     const sql = `SELECT ih, hex(ipk) || '.' || hex(isk) || '.' || hex(pk) || '.' || hex(sk), (SELECT item FROM images WHERE id = image), size ` +
       `FROM index_entries WHERE ${where} ORDER BY ih ${dir}, ipk ${dir}, isk ${dir}, pk ${dir}, sk ${dir}`;
-    const rows = this.stmt(sql, true).iterate(...args) as IterableIterator<ImageRow>;
-    const items: ItemImage[] = [];
-    let bytes = 0;
-    for (const row of rows) {
-      items.push({ json: row[2], size: row[3] });
-      bytes += row[3];
-      if ((read.limit !== undefined && items.length >= read.limit) || (read.maxBytes !== undefined && bytes >= read.maxBytes)) {
-        rows.return?.();
-        const [ipk, isk, pk, sk] = row[1].split('.').map((hex) => Buffer.from(hex, 'hex')) as [Buffer, Buffer, Buffer, Buffer];
-        return { items, truncated: true, last: { ih: row[0], ipk, isk, pk, sk } };
-      }
-    }
-    return { items, truncated: false };
+    return collectImages(this.stmt(sql, true).iterate(...args) as IterableIterator<ImageRow>, read, indexPositionFromHex);
   }
 
   readVersions(read: VersionRead): StoredItem[] {
@@ -445,9 +426,29 @@ function indexWhere(read: IndexRead): { where: string; args: unknown[] } {
   return { where: where.join(' AND '), args };
 }
 
+/** Images up to the read's limit or byte budget; the key of the last one only when the page is truncated. */
+function collectImages<P>(rows: IterableIterator<ImageRow>, read: { limit?: number; maxBytes?: number }, position: (h: number, key: string) => P): { items: ItemImage[]; truncated: boolean; last?: P } {
+  const items: ItemImage[] = [];
+  let bytes = 0;
+  for (const row of rows) {
+    items.push({ json: row[2], size: row[3] });
+    bytes += row[3];
+    if ((read.limit !== undefined && items.length >= read.limit) || (read.maxBytes !== undefined && bytes >= read.maxBytes)) {
+      rows.return?.();
+      return { items, truncated: true, last: position(row[0], row[1]) };
+    }
+  }
+  return { items, truncated: false };
+}
+
 function positionFromHex(h: number, key: string): Position {
   const dot = key.indexOf('.');
   return { h, pk: Buffer.from(key.slice(0, dot), 'hex'), sk: Buffer.from(key.slice(dot + 1), 'hex') };
+}
+
+function indexPositionFromHex(ih: number, keys: string): IndexPosition {
+  const [ipk, isk, pk, sk] = keys.split('.').map((hex) => Buffer.from(hex, 'hex')) as [Buffer, Buffer, Buffer, Buffer];
+  return { ih, ipk, isk, pk, sk };
 }
 
 /**
@@ -455,7 +456,14 @@ function positionFromHex(h: number, key: string): Position {
  * misread, not migrated: refuse it with the reason. There has been no release, so there is no migration.
  */
 function refuseOtherLayout(db: Database.Database, path: string): void {
-  const hasLog = db.prepare("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'versions'").pluck().get() as number;
+  let hasLog: number;
+  try {
+    hasLog = db.prepare("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'versions'").pluck().get() as number;
+  } catch (e) {
+    if ((e as { code?: string }).code !== 'SQLITE_BUSY') throw e;
+    db.close();
+    throw new Error(`${path} is in use: another Strata server has this data directory open (one server per data directory)`);
+  }
   if (!hasLog) return;
   const hasMeta = db.prepare("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'meta'").pluck().get() as number;
   const layout = hasMeta ? db.prepare("SELECT value FROM meta WHERE key = 'storage_layout'").pluck().get() as string | undefined : undefined;
