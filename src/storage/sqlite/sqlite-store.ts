@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import type {
-  CompactionStep, ImagePage, IndexEntry, IndexImagePage, IndexItem, IndexPosition, IndexRead, ItemImage, KeyRef, MutationOutcome, Position, RangeRead, RangeResult, Store, StoredItem,
+  CompactionStep, ImagePage, IndexEntry, IndexImagePage, IndexItem, IndexPosition, IndexRead, ItemImage, KeyBound, KeyRef, MutationOutcome, Position, RangeRead, RangeResult, Store, StoredItem,
   StoredTable, TableStats, VersionRead, VersionStats,
 } from '../store.js';
 import { SCHEMA, STORAGE_LAYOUT } from './schema.js';
@@ -388,8 +388,7 @@ function rangeWhere(read: RangeRead): { where: string; args: unknown[] } {
     const p = read.partition;
     where.push('h = ?', 'pk = ?');
     args.push(p.h, p.pk);
-    if (p.low) { where.push(p.low.inclusive ? 'sk >= ?' : 'sk > ?'); args.push(p.low.value); }
-    if (p.high) { where.push(p.high.inclusive ? 'sk <= ?' : 'sk < ?'); args.push(p.high.value); }
+    pushSortBounds(where, args, 'sk', p.low, p.high);
     if (read.after) { where.push(read.forward ? 'sk > ?' : 'sk < ?'); args.push(read.after.sk); }
   } else {
     pushHashRange(where, args, 'h', read.hashRange, read.after ? read.forward : undefined);
@@ -401,6 +400,12 @@ function rangeWhere(read: RangeRead): { where: string; args: unknown[] } {
   return { where: where.join(' AND '), args };
 }
 
+/** A Query's sort-key condition on one partition: the column's lower and upper bounds. */
+function pushSortBounds(where: string[], args: unknown[], column: 'sk' | 'isk', low: KeyBound | undefined, high: KeyBound | undefined): void {
+  if (low) { where.push(`${column} ${low.inclusive ? '>=' : '>'} ?`); args.push(low.value); }
+  if (high) { where.push(`${column} ${high.inclusive ? '<=' : '<'} ?`); args.push(high.value); }
+}
+
 /** The WHERE clause of a read over one secondary index's entries. */
 function indexWhere(read: IndexRead): { where: string; args: unknown[] } {
   const where: string[] = ['t = ?', 'idx = ?'];
@@ -409,8 +414,7 @@ function indexWhere(read: IndexRead): { where: string; args: unknown[] } {
     const p = read.partition;
     where.push('ih = ?', 'ipk = ?');
     args.push(p.ih, p.ipk);
-    if (p.low) { where.push(p.low.inclusive ? 'isk >= ?' : 'isk > ?'); args.push(p.low.value); }
-    if (p.high) { where.push(p.high.inclusive ? 'isk <= ?' : 'isk < ?'); args.push(p.high.value); }
+    pushSortBounds(where, args, 'isk', p.low, p.high);
     if (read.after) {
       where.push(read.forward ? '(isk, pk, sk) > (?, ?, ?)' : '(isk, pk, sk) < (?, ?, ?)');
       args.push(read.after.isk, read.after.pk, read.after.sk);
