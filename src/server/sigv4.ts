@@ -9,6 +9,8 @@ export interface SignatureInfo {
   region: string;
   service: string;
   signedHeaders: readonly string[];
+  /** The SignedHeaders text as sent, when the list came from it unchanged (the canonical request's line). */
+  signedHeadersText?: string;
   signature: string;
   amzDate: string; // yyyymmddThhmmssZ
   /** True for query-string (presigned) authentication. */
@@ -64,14 +66,19 @@ const NOT_PRINTABLE_ASCII = /[^\x20-\x7e]/;
  * lists are frozen because they are shared.
  */
 const signedHeaderLists = new Map<string, readonly string[]>();
+let lastSignedHeaders = '';
+let lastSignedHeaderList: readonly string[] = [];
 
 function signedHeaderList(text: string): readonly string[] {
+  if (text === lastSignedHeaders) return lastSignedHeaderList;
   let list = signedHeaderLists.get(text);
   if (list === undefined) {
     list = Object.freeze(text.split(';'));
     if (signedHeaderLists.size >= 256) signedHeaderLists.clear();
     signedHeaderLists.set(text, list);
   }
+  lastSignedHeaders = text;
+  lastSignedHeaderList = list;
   return list;
 }
 
@@ -112,10 +119,10 @@ function parseAuthorizationHeader(auth: string, req: SignedRequest): SignatureIn
   const usualDate = usual ? header(req.headers, 'x-amz-date') : undefined;
   if (usual && usualDate) {
     // One object literal of fixed shape (a spread into a literal took V8's slow property-definition path).
-    const scope = parseScope(usual[0]);
+    const scope = usualScope(usual[0]);
     return {
       accessKeyId: scope.accessKeyId, date: scope.date, region: scope.region, service: scope.service,
-      signedHeaders: signedHeaderList(usual[1]), signature: usual[2], amzDate: usualDate, presigned: false,
+      signedHeaders: signedHeaderList(usual[1]), signedHeadersText: usual[1], signature: usual[2], amzDate: usualDate, presigned: false,
     };
   }
   if (!auth.startsWith('AWS4-HMAC-SHA256 ')) {
@@ -144,7 +151,21 @@ function parseAuthorizationHeader(auth: string, req: SignedRequest): SignatureIn
   };
 }
 
-function parseScope(credential: string): Pick<SignatureInfo, 'accessKeyId' | 'date' | 'region' | 'service'> {
+type Scope = Pick<SignatureInfo, 'accessKeyId' | 'date' | 'region' | 'service'>;
+
+/** The last credential scope parsed: a client sends the same one all day. */
+let lastCredential = '';
+let lastScope: Scope | undefined;
+
+function usualScope(credential: string): Scope {
+  if (credential === lastCredential && lastScope) return lastScope;
+  const scope = parseScope(credential);
+  lastCredential = credential;
+  lastScope = scope;
+  return scope;
+}
+
+function parseScope(credential: string): Scope {
   const parts = credential.split('/');
   if (parts.length !== 5 || parts[4] !== 'aws4_request') {
     throw new AwsError('IncompleteSignatureException', `Credential should be scoped to a valid region. `, 400);
@@ -205,20 +226,56 @@ export function computeSignature(req: SignedRequest, info: SignatureInfo, secret
 
 function signatureBytes(req: SignedRequest, info: SignatureInfo, secretAccessKey: string): Buffer {
   const stringToSign = `AWS4-HMAC-SHA256\n${info.amzDate}\n${info.date}/${info.region}/${info.service}/aws4_request\n${sha256Hex(canonicalRequest(req, info))}`;
-  return createHmac('sha256', signingKey(secretAccessKey, info)).update(stringToSign, 'utf8').digest();
+  return signingKey(secretAccessKey, info).sign(stringToSign);
+}
+
+/**
+ * HMAC-SHA256 under one key as two one-shot hashes over the key's padded blocks (RFC 2104), kept with the
+ * key. createHmac builds an Hmac stream and a native handle, weakly held until the next GC, per request.
+ */
+export class HmacKey {
+  private readonly inner: Buffer;
+  private readonly outer = Buffer.alloc(64 + 32);
+
+  constructor(readonly key: Buffer) {
+    // Keys longer than a block are hashed first (SigV4's derived keys are 32 bytes).
+    const k = key.length > 64 ? createHash('sha256').update(key).digest() : key;
+    this.inner = Buffer.alloc(64 + 256);
+    for (let i = 0; i < 64; i++) {
+      this.inner[i] = (k[i] ?? 0) ^ 0x36;
+      this.outer[i] = (k[i] ?? 0) ^ 0x5c;
+    }
+  }
+
+  sign(message: string): Buffer {
+    if (!oneShotHash) return createHmac('sha256', this.key).update(message, 'utf8').digest();
+    const length = Buffer.byteLength(message, 'utf8');
+    // Messages that outgrow the buffer (never a SigV4 string to sign, ~150 bytes) get a one-off one.
+    const inner = length <= this.inner.length - 64 ? this.inner : Buffer.concat([this.inner.subarray(0, 64), Buffer.alloc(length)]);
+    inner.write(message, 64, 'utf8');
+    const innerDigest = oneShotHash('sha256', inner.subarray(0, 64 + length), 'buffer');
+    // The outer buffer is reused: its copy of the inner digest is overwritten before every hash.
+    innerDigest.copy(this.outer, 64);
+    return oneShotHash('sha256', this.outer, 'buffer');
+  }
 }
 
 /** Derived signing keys by secret and scope: they change once a day, and deriving one costs four HMACs per request. */
-const signingKeys = new Map<string, Buffer>();
+const signingKeys = new Map<string, HmacKey>();
+/** The last key used, found without building the map's key (one client signs with one scope). */
+let lastKey: { secret: string; date: string; region: string; service: string; key: HmacKey } | undefined;
 
-function signingKey(secretAccessKey: string, info: SignatureInfo): Buffer {
+function signingKey(secretAccessKey: string, info: SignatureInfo): HmacKey {
+  const last = lastKey;
+  if (last && last.secret === secretAccessKey && last.date === info.date && last.region === info.region && last.service === info.service) return last.key;
   const id = `${secretAccessKey}\n${info.date}\n${info.region}\n${info.service}`;
   let key = signingKeys.get(id);
   if (!key) {
-    key = hmac(hmac(hmac(hmac(`AWS4${secretAccessKey}`, info.date), info.region), info.service), 'aws4_request');
+    key = new HmacKey(hmac(hmac(hmac(hmac(`AWS4${secretAccessKey}`, info.date), info.region), info.service), 'aws4_request'));
     if (signingKeys.size >= 1024) signingKeys.clear();
     signingKeys.set(id, key);
   }
+  lastKey = { secret: secretAccessKey, date: info.date, region: info.region, service: info.service, key };
   return key;
 }
 
@@ -239,7 +296,7 @@ function canonicalRequest(req: SignedRequest, info: SignatureInfo): string {
   if (info.presigned) payloadHash = 'UNSIGNED-PAYLOAD';
   else if (info.service === 's3') payloadHash = header(req.headers, 'x-amz-content-sha256') ?? sha256Hex(req.body);
   else payloadHash = sha256Hex(req.body);
-  return `${req.method}\n${canonicalPath(req.path, info.service)}\n${canonicalQuery(req.query, info.presigned)}\n${headers}\n${info.signedHeaders.join(';')}\n${payloadHash}`;
+  return `${req.method}\n${canonicalPath(req.path, info.service)}\n${canonicalQuery(req.query, info.presigned)}\n${headers}\n${info.signedHeadersText ?? info.signedHeaders.join(';')}\n${payloadHash}`;
 }
 
 /** S3 signs the path as sent; other services normalise and encode each segment twice. */
@@ -282,7 +339,12 @@ function hmac(key: string | Buffer, data: string): Buffer {
 }
 
 /** One-shot hashing (node >= 20.12): no Hash object per call. */
-const oneShotHash = (crypto as { hash?: (algorithm: string, data: string | Buffer, encoding: 'hex') => string }).hash;
+const oneShotHash = (crypto as { hash?: OneShotHash }).hash;
+
+interface OneShotHash {
+  (algorithm: string, data: string | Buffer, encoding: 'hex'): string;
+  (algorithm: string, data: string | Buffer, encoding: 'buffer'): Buffer;
+}
 
 export function sha256Hex(data: string | Buffer): string {
   return oneShotHash ? oneShotHash('sha256', data, 'hex') : createHash('sha256').update(data).digest('hex');

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { USUAL_AUTHORIZATION, usualFields } from '../../src/server/sigv4.js';
+import { createHmac } from 'node:crypto';
+import { HmacKey, USUAL_AUTHORIZATION, usualFields } from '../../src/server/sigv4.js';
 
 /** usualFields finds the Authorization header's three fields without the regex; it must agree with it. */
 function agrees(auth: string): void {
@@ -41,5 +42,19 @@ describe('SigV4 Authorization header parsing', () => {
     const usualish = fc.tuple(fc.array(piece, { maxLength: 3 }), fc.array(piece, { maxLength: 3 }), fc.array(piece, { maxLength: 3 }), fc.array(piece, { maxLength: 3 }))
       .map(([a, b, c, d]) => `AWS4-HMAC-SHA256 Credential=${a.join('')}x, SignedHeaders=${b.join('')}h${c.join('')}, Signature=${d.join('')}`);
     fc.assert(fc.property(fc.oneof(usualish, fc.array(piece, { maxLength: 12 }).map((p) => p.join(''))), (auth) => agrees(auth)), { numRuns: 5000 });
+  });
+});
+
+describe('HmacKey', () => {
+  it('signs as createHmac does, for any key and message (long, non-ASCII, reused buffers)', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 100 }), fc.array(fc.string({ unit: 'binary', maxLength: 400 }), { minLength: 1, maxLength: 4 }), (key, messages) => {
+        const k = new HmacKey(Buffer.from(key));
+        for (const m of messages) {
+          assert.equal(k.sign(m).toString('hex'), createHmac('sha256', Buffer.from(key)).update(m, 'utf8').digest('hex'));
+        }
+      }),
+      { numRuns: 500 },
+    );
   });
 });
