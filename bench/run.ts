@@ -14,7 +14,8 @@ import { parseOptions, USAGE, type BenchOptions, type Phase } from './lib/option
 import { cpuDelta, dirSize, processCpu, processRss, totalUs, waitIdle, CLK_TCK } from './lib/proc.js';
 import { renderSummary } from './lib/profile.js';
 import { compare, percentile, render, TARGET_RATIO, type PhaseResult, type RoundResult } from './lib/report.js';
-import { ROOT, startDynalite, startStrata, type BenchServer } from './lib/servers.js';
+import { floorSummary, renderFloor } from './lib/floor.js';
+import { ROOT, startDynalite, startFloor, startStrata, type BenchServer } from './lib/servers.js';
 import { benchClient, createTable, get, getOrder, load, makeItem, scan, scanPages, type PhaseWork, type ScanCursor } from './lib/workload.js';
 
 const TABLE = 'bench';
@@ -108,7 +109,15 @@ async function main(): Promise<void> {
 
   const targets: Target[] = [];
   const results: PhaseResult[] = [];
+  // The GetItem floor joins only the get phase's rounds (it stores nothing, so it has no load or scan).
+  let floor: Target | undefined;
+  let floorResult: PhaseResult | undefined;
   try {
+    if (opts.floor && opts.phases.includes('get')) {
+      const server = await startFloor();
+      console.log(`floor: pid ${server.pid}, ${server.url} (a bare node server answering GetItem with a fixed reply)`);
+      floor = { server, client: benchClient(server.url, opts.concurrency) };
+    }
     for (const name of opts.servers) {
       const server = name === 'strata'
         ? await startStrata({ keep: opts.keep, cpuProfDir: opts.profileDir, strataBin: opts.strataBin })
@@ -120,15 +129,17 @@ async function main(): Promise<void> {
       await createTable(t.client, TABLE);
       if (opts.warmup) await warmup(t, opts);
     }
+    if (floor && opts.warmup) await get(floor.client, TABLE, getOrder(WARMUP_ITEMS, WARMUP_ITEMS), opts.concurrency);
     // Each phase runs in slices (rounds), alternating between the servers, so that both see the same
     // machine conditions: on a shared machine, load from other work drifts over seconds.
     const rounds = opts.rounds;
-    const run = async (phase: Phase, slice: (t: Target, round: number) => (() => Promise<PhaseWork>) | undefined): Promise<void> => {
-      const acc = new Map<Target, { rounds: RoundResult[]; latencies: number[] }>(targets.map((t) => [t, { rounds: [], latencies: [] }]));
+    const run = async (phase: Phase, slice: (t: Target, round: number) => (() => Promise<PhaseWork>) | undefined, extra?: Target): Promise<void> => {
+      const all = extra ? [...targets, extra] : targets;
+      const acc = new Map<Target, { rounds: RoundResult[]; latencies: number[] }>(all.map((t) => [t, { rounds: [], latencies: [] }]));
       for (let round = 0; ; round++) {
         let any = false;
         // Who goes first alternates too.
-        for (const t of round % 2 ? [...targets].reverse() : targets) {
+        for (const t of round % 2 ? [...all].reverse() : all) {
           const work = slice(t, round);
           if (!work) continue;
           any = true;
@@ -137,6 +148,10 @@ async function main(): Promise<void> {
           for (const l of m.latenciesMs) acc.get(t)!.latencies.push(l);
         }
         if (!any) break;
+      }
+      if (extra) {
+        const a = acc.get(extra)!;
+        floorResult = phaseResult(phase, extra, a.rounds, a.latencies);
       }
       for (const t of targets) {
         const a = acc.get(t)!;
@@ -158,7 +173,7 @@ async function main(): Promise<void> {
     if (opts.phases.includes('get')) {
       const order = getOrder(opts.items, opts.gets);
       const getsPerRound = Math.ceil(order.length / rounds);
-      await run('get', (t, r) => (r * getsPerRound < order.length ? () => get(t.client, TABLE, order.slice(r * getsPerRound, (r + 1) * getsPerRound), opts.concurrency) : undefined));
+      await run('get', (t, r) => (r * getsPerRound < order.length ? () => get(t.client, TABLE, order.slice(r * getsPerRound, (r + 1) * getsPerRound), opts.concurrency) : undefined), floor);
     }
     if (opts.phases.includes('scan')) {
       // About 1,000 items of ~1 KB per 1 MB page.
@@ -171,7 +186,7 @@ async function main(): Promise<void> {
       for (const [t, c] of cursors) if (c.items !== opts.items) throw new Error(`${t.server.name}: Scan returned ${c.items} items, expected ${opts.items}`);
     }
   } finally {
-    for (const t of targets) {
+    for (const t of floor ? [...targets, floor] : targets) {
       t.client.destroy();
       await t.server.stop();
     }
@@ -184,6 +199,8 @@ async function main(): Promise<void> {
     const wal = t.walBytesAfterLoad ? ` (of which ${(t.walBytesAfterLoad / 2 ** 20).toFixed(1)} MB is SQLite's write-ahead log, reused after checkpoints)` : '';
     console.log(`${t.server.name} data on disk after load: ${(t.dataBytesAfterLoad / 2 ** 20).toFixed(1)} MB${wal}`);
   }
+  const floorInfo = floorResult ? floorSummary(floorResult, results) : undefined;
+  if (floorInfo) console.log(`${renderFloor(floorInfo)}\n`);
   const missed = comparisons.filter((c) => !c.pass).map((c) => c.phase);
   if (comparisons.length) console.log(missed.length ? `target (strata cpu/op ≤ ${TARGET_RATIO} × dynalite): MISS in ${missed.join(', ')}` : `target (strata cpu/op ≤ ${TARGET_RATIO} × dynalite): PASS in every phase`);
 
@@ -201,6 +218,7 @@ async function main(): Promise<void> {
     targetRatio: TARGET_RATIO,
     results,
     comparisons,
+    floor: floorInfo ? { ...floorInfo, result: floorResult } : undefined,
   }, null, 2) + '\n');
   console.log(`results: ${file}`);
 

@@ -15,6 +15,8 @@ export interface BenchOptions {
   /** Each phase is cut into this many slices, run alternately on each server (see README). */
   rounds: number;
   warmup: boolean;
+  /** Measure the GetItem floor (bench/floor-server.ts) in the get phase's rounds. */
+  floor: boolean;
   keep: boolean;
   /** When set, the Strata server runs under `node --cpu-prof` and writes its profile here. */
   profileDir?: string;
@@ -31,6 +33,7 @@ export const USAGE = `usage: npm run bench -- [options]     (every option also a
   --concurrency N    BENCH_CONCURRENCY   requests in flight for load and get (default 32)
   --rounds N         BENCH_ROUNDS        slices per phase, alternating between the servers (default 10)
   --no-warmup        BENCH_WARMUP=0      skip the unmeasured warm-up on a small table
+  --no-floor         BENCH_FLOOR=0       skip the GetItem floor (a bare node server with a fixed reply)
   --keep             BENCH_KEEP=1        keep the servers' data directories
   --profile DIR      BENCH_PROFILE=DIR   run the Strata server under node --cpu-prof, profile to DIR
   --results DIR      BENCH_RESULTS=DIR   where the JSON results go (default bench/results)
@@ -55,7 +58,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
     strict: true,
     options: {
       items: { type: 'string' }, gets: { type: 'string' }, phases: { type: 'string' }, servers: { type: 'string' },
-      concurrency: { type: 'string' }, rounds: { type: 'string' }, 'no-warmup': { type: 'boolean' }, keep: { type: 'boolean' },
+      concurrency: { type: 'string' }, rounds: { type: 'string' }, 'no-warmup': { type: 'boolean' }, 'no-floor': { type: 'boolean' }, keep: { type: 'boolean' },
       profile: { type: 'string' }, results: { type: 'string' }, 'strata-bin': { type: 'string' }, help: { type: 'boolean', short: 'h' },
     },
   });
@@ -70,6 +73,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
     concurrency: positive(values.concurrency ?? env.BENCH_CONCURRENCY ?? '32', 'concurrency'),
     rounds: positive(values.rounds ?? env.BENCH_ROUNDS ?? '10', 'rounds'),
     warmup: !values['no-warmup'] && env.BENCH_WARMUP !== '0',
+    floor: !values['no-floor'] && env.BENCH_FLOOR !== '0',
     keep: values.keep === true || env.BENCH_KEEP === '1',
     profileDir: values.profile ?? env.BENCH_PROFILE,
     resultsDir: values.results ?? env.BENCH_RESULTS,

@@ -16,7 +16,7 @@ export interface RoundResult {
 
 export interface PhaseResult {
   phase: Phase;
-  server: ServerName;
+  server: ServerName | 'floor';
   /** Items written (load), items read by GetItem (get), items returned by Scan (scan). */
   items: number;
   requests: number;

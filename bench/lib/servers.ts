@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
 export interface BenchServer {
-  name: 'strata' | 'dynalite';
+  name: 'strata' | 'dynalite' | 'floor';
   url: string;
   pid: number;
   dataDir: string;
@@ -122,5 +122,19 @@ export async function startDynalite(opts: StartOptions): Promise<BenchServer> {
     dataDir,
     durability: 'LevelDB with sync:false: writes reach the OS page cache, never fsynced (lost on power failure); no versions',
     stop: stopper(child, dataDir, opts.keep),
+  };
+}
+
+/** The GetItem floor (bench/floor-server.ts): kernel and node only, for the get phase. */
+export async function startFloor(): Promise<BenchServer> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'floor-bench-'));
+  const { child, match } = await startChild('floor', [join(ROOT, 'dist/bench/floor-server.js'), '0'], /listening on (http:\/\/\S+)/);
+  return {
+    name: 'floor',
+    url: match[1]!,
+    pid: child.pid!,
+    dataDir,
+    durability: 'none: answers GetItem with a fixed-shape reply and stores nothing',
+    stop: stopper(child, dataDir, false),
   };
 }
