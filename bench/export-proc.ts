@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { readLauncherNodeFlags } from '../src/cli/launcher-flags.js';
 
 /** Repository root, from dist/bench/ at run time. */
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -38,9 +39,10 @@ export function runNode(args: string[], env: NodeJS.ProcessEnv = {}): Promise<st
   });
 }
 
-/** Starts `node [nodeArgs] bin/strata.js serve [args]` and waits for its "listening" line. */
+/** Starts `node [launcher flags] [nodeArgs] bin/strata.js serve [args]` and waits for its "listening" line. */
 export async function startServer(args: string[], nodeArgs: string[] = []): Promise<Child> {
-  const child = spawn(process.execPath, [...nodeArgs, join(ROOT, 'bin/strata.js'), 'serve', ...args], {
+  const bin = join(ROOT, 'bin/strata.js');
+  const child = spawn(process.execPath, [...readLauncherNodeFlags(bin), ...nodeArgs, bin, 'serve', ...args], {
     cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: process.env,
   });
   children.add(child);

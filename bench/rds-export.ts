@@ -18,6 +18,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { readLauncherNodeFlags } from '../src/cli/launcher-flags.js';
 import pg from 'pg';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -71,7 +72,8 @@ async function baseline(client: pg.Client): Promise<{ copyMs: number; gzipMs: nu
 
 async function startStrata(dataDir: string): Promise<{ url: string; pid: number; stop: () => Promise<void> }> {
   const prof = CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', CPU_PROF] : [];
-  const child = spawn(process.execPath, [...prof, join(ROOT, 'bin/strata.js'), 'serve', '--port', '0', '--data-dir', dataDir, '--rds-cluster', `bench=${dbUrl(DB)}`,
+  const bin = join(ROOT, 'bin/strata.js');
+  const child = spawn(process.execPath, [...readLauncherNodeFlags(bin), ...prof, bin, 'serve', '--port', '0', '--data-dir', dataDir, '--rds-cluster', `bench=${dbUrl(DB)}`,
     '--rds-instance', `bench-db=${dbUrl(DB)}`, '--rds-partition-mb', PARTITION_MB, '--rds-embedded', 'false'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   const url = await new Promise<string>((res, rej) => {

@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { readLauncherNodeFlags } from '../../src/cli/launcher-flags.js';
 
 /** Repository root, from dist/bench/lib/ at run time. */
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -88,12 +89,15 @@ export interface StartOptions {
 /** `strata serve` on a fresh on-disk data directory (WAL, synchronous=FULL), default credentials (key `test`). */
 export async function startStrata(opts: StartOptions): Promise<BenchServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'strata-bench-'));
-  const nodeArgs = opts.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', opts.cpuProfDir] : [];
+  const bin = opts.strataBin ?? join(ROOT, 'bin/strata.js');
+  // The node flags on that build's launcher line: the server runs as `npx strata serve` runs it.
+  const nodeArgs = readLauncherNodeFlags(bin);
+  if (opts.cpuProfDir) nodeArgs.push('--cpu-prof', '--cpu-prof-dir', opts.cpuProfDir);
   // Extra node flags for the Strata server, e.g. BENCH_STRATA_NODE_ARGS=--perf-basic-prof for `perf record -p PID`.
   nodeArgs.push(...(process.env.BENCH_STRATA_NODE_ARGS ?? '').split(/\s+/).filter(Boolean));
   const { child, match } = await startChild(
     'strata',
-    [...nodeArgs, opts.strataBin ?? join(ROOT, 'bin/strata.js'), 'serve', '--host', '127.0.0.1', '--port', '0', '--data-dir', dataDir, '--ttl-sweep-seconds', '3600'],
+    [...nodeArgs, bin, 'serve', '--host', '127.0.0.1', '--port', '0', '--data-dir', dataDir, '--ttl-sweep-seconds', '3600'],
     /listening on (http:\/\/\S+)/,
   );
   return {

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { readLauncherNodeFlags } from '../../src/cli/launcher-flags.js';
 
 /** Repository root, from dist/test/helpers/ at run time. */
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -24,7 +25,8 @@ export function tempDir(prefix = 'strata-test-'): string {
 /** Starts `strata serve` as a real child process and waits for its "listening" line. */
 export async function startStrataProcess(args: string[] = [], opts: { dataDir?: string; env?: NodeJS.ProcessEnv } = {}): Promise<StrataProcess> {
   const dataDir = opts.dataDir ?? tempDir();
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--data-dir', dataDir, ...args], {
+  // With the launcher's node flags: the server under test runs as `npx strata serve` runs it.
+  const child = spawn(process.execPath, [...readLauncherNodeFlags(BIN), BIN, 'serve', '--port', '0', '--data-dir', dataDir, ...args], {
     env: { ...process.env, ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
