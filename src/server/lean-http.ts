@@ -57,6 +57,14 @@ function httpDate(): string {
 type Parsed = { req: Omit<BufferedRequest, 'body'>; headEnd: number; bodyLength: number };
 
 /**
+ * The header names of the last head that passed, as sent and lower-cased, in line order. A client sends the
+ * same names in the same order on every request, so the next head is compared with them in place and reuses
+ * these strings: a slice, toLowerCase and string-table lookup per name was most of parseHead's cost.
+ */
+let lastSent: string[] = [];
+let lastLower: string[] = [];
+
+/**
  * The request head at the start of `buf`, or 'partial' (the head is not complete yet), or 'node' (not one
  * for this path).
  */
@@ -73,12 +81,32 @@ export function parseHead(buf: Buffer): Parsed | 'partial' | 'node' {
   const headers: IncomingHttpHeaders = {};
   let bodyLength = -1;
   let count = 0;
+  // Names as the last head had them, line by line, until the first that differs (then this head's are kept).
+  let same = true;
+  let sent: string[] = lastSent;
+  let lower: string[] = lastLower;
   while (lineEnd >= 0) {
     const start = lineEnd + 2;
     const next = head.indexOf('\r\n', start);
     const stop = next < 0 ? head.length : next;
-    const colon = head.indexOf(':', start);
-    const name = head.slice(start, colon).toLowerCase();
+    let colon: number;
+    let name: string;
+    const known = same && count < sent.length ? sent[count]! : undefined;
+    if (known !== undefined && head.startsWith(known, start) && head.charCodeAt(start + known.length) === 58 /* : */) {
+      colon = start + known.length;
+      name = lower[count]!;
+    } else {
+      if (same) {
+        same = false;
+        sent = sent.slice(0, count);
+        lower = lower.slice(0, count);
+      }
+      colon = head.indexOf(':', start);
+      const raw = head.slice(start, colon);
+      name = raw.toLowerCase();
+      sent.push(raw);
+      lower.push(name);
+    }
     const value = trimOws(head, colon + 1, stop);
     switch (name) {
       case 'content-length':
@@ -95,9 +123,14 @@ export function parseHead(buf: Buffer): Parsed | 'partial' | 'node' {
     if (++count > MAX_HEADERS) return 'node';
     lineEnd = next;
   }
-  // A repeated name (node joins or drops repeats by name) leaves fewer keys than lines; so does
-  // `__proto__`, which an assignment does not create.
-  if (bodyLength < 0 || Object.keys(headers).length !== count) return 'node';
+  if (!same || count !== sent.length) {
+    // A repeated name (node joins or drops repeats by name) leaves fewer keys than lines; so does
+    // `__proto__`, which an assignment does not create. A set of names that passed is remembered.
+    if (Object.keys(headers).length !== count) return 'node';
+    lastSent = same ? sent.slice(0, count) : sent;
+    lastLower = same ? lower.slice(0, count) : lower;
+  }
+  if (bodyLength < 0) return 'node';
   return { req: { method: 'POST', url, headers }, headEnd: end + 4, bodyLength };
 }
 
