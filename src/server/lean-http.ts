@@ -41,6 +41,12 @@ const MAX_HEADERS = 2000;
 const HEAD_SHAPE = /^POST \/[A-Za-z0-9\-._~!$&'()*+,;=:@%/?]* HTTP\/1\.1(?:\r\n[!#$%&'*+\-.^_`|~0-9A-Za-z]+:[\t\x20-\x7e\x80-\xff]*)*$/;
 const CRLF2 = Buffer.from('\r\n\r\n');
 
+/** Room for a reply's status line and headers (~250 bytes; a longer head is written the slow way). */
+const HEAD_ROOM = 512;
+/** A small body is under ENCODE_ONCE_CHARS characters, so at most three times as many UTF-8 bytes. */
+const SCRATCH_BYTES = HEAD_ROOM + ENCODE_ONCE_CHARS * 3;
+let scratch = Buffer.allocUnsafeSlow(SCRATCH_BYTES);
+
 let dateSecond = -1;
 let dateText = '';
 /** The Date header, as node formats it (cached per second). */
@@ -237,7 +243,7 @@ class LeanConnection {
     const close = this.owner.closing;
     const text = r.body;
     if (typeof text === 'string' && text.length < ENCODE_ONCE_CHARS) {
-      this.socket.write(this.head(r, Buffer.byteLength(text, 'utf8'), crc32(text), close) + text, 'utf8');
+      this.writeSmall(r, text, close);
     } else {
       // A large body (a Scan or Query page, up to ~1 MB) as UTF-8 bytes, which its length, its CRC and the
       // write share (a string would be encoded three times). One writev for both pieces.
@@ -253,6 +259,24 @@ class LeanConnection {
       this.buf = null;
       this.socket.end();
     }
+  }
+
+  /**
+   * A small reply as one write of bytes: the body is encoded once into the scratch buffer, behind room for
+   * the head, and its length and CRC are taken from those bytes (a string reply was measured for its length,
+   * encoded for its CRC, joined to the head and encoded again by the write).
+   */
+  private writeSmall(r: JsonReply, text: string, close: boolean): void {
+    const n = scratch.write(text, HEAD_ROOM, 'utf8');
+    const head = this.head(r, n, crc32(scratch.subarray(HEAD_ROOM, HEAD_ROOM + n)), close);
+    if (head.length > HEAD_ROOM) {
+      this.socket.write(head + text, 'utf8');
+      return;
+    }
+    scratch.write(head, HEAD_ROOM - head.length, 'latin1');
+    this.socket.write(scratch.subarray(HEAD_ROOM - head.length, HEAD_ROOM + n));
+    // Bytes the socket could not take at once are still the scratch's: the next reply gets a fresh one.
+    if (this.socket.writableLength > 0) scratch = Buffer.allocUnsafeSlow(SCRATCH_BYTES);
   }
 
   /** The status line and headers node:http would send for this reply. */

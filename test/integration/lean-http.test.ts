@@ -108,6 +108,9 @@ const TABLE = {
   BillingMode: 'PAY_PER_REQUEST' as const,
 };
 
+/** Two texts of one length whose bytes differ all along (~14.5 KB replies). */
+const MEDIUM = ['ü✓😀'.repeat(1_600), '😀✓ü'.repeat(1_600)] as const;
+
 describe('lean HTTP path', () => {
   let lean: StrataProcess;
   let plain: StrataProcess;
@@ -123,6 +126,9 @@ describe('lean HTTP path', () => {
       // A body of over 16 K characters takes the encode-once branch of the lean path's write; non-ASCII so that
       // characters and bytes differ.
       await c.send(new PutItemCommand({ TableName: 'lean', Item: { id: { S: 'big' }, text: { S: 'ü✓ '.repeat(10_000) } } }));
+      // Well under that: the one-buffer branch, ~14.5 KB a reply, under a socket's 16 KB high-water mark.
+      await c.send(new PutItemCommand({ TableName: 'lean', Item: { id: { S: 'medium' }, text: { S: MEDIUM[0] } } }));
+      await c.send(new PutItemCommand({ TableName: 'lean', Item: { id: { S: 'medium2' }, text: { S: MEDIUM[1] } } }));
     }
   });
   after(async () => {
@@ -174,6 +180,32 @@ describe('lean HTTP path', () => {
       const reply = await c.reply();
       assert.equal(reply.status, 200);
       assert.match(reply.body, /héllo ✓/);
+    }
+    c.socket.destroy();
+  });
+
+  test('replies the socket could not take at once stay intact (pipelined, client not reading)', async () => {
+    const c = await RawConnection.open(lean.port);
+    const { crc32 } = await import('node:zlib');
+    // Replies under the high-water mark keep being written while earlier ones wait in node's write queue
+    // (views of one scratch buffer, unless it is replaced), alternating between two items so that an
+    // overwritten reply shows. 3,000 of them, ~43 MB, are more than loopback's socket buffers take
+    // (tcp_rmem up to 32 MB here, plus the sender's 4 MB).
+    const pair = (await dynamoRequest(lean.port, 'GetItem', { TableName: 'lean', Key: { id: { S: 'medium' } } })) +
+      (await dynamoRequest(lean.port, 'GetItem', { TableName: 'lean', Key: { id: { S: 'medium2' } } }));
+    const n = 3_000;
+    c.socket.pause();
+    c.socket.write(pair.repeat(n / 2));
+    await new Promise((r) => setTimeout(r, 1000));
+    c.socket.resume();
+    const ids = new Set<string>();
+    for (let i = 0; i < n; i++) {
+      const reply = await c.reply();
+      assert.equal(reply.status, 200, `reply ${i}`);
+      assert.equal(reply.headers.find(([k]) => k === 'x-amz-crc32')![1], String(crc32(reply.body)), `reply ${i}`);
+      assert.equal((JSON.parse(reply.body) as { Item: { text: { S: string } } }).Item.text.S, MEDIUM[i % 2], `reply ${i}`);
+      ids.add(reply.headers.find(([k]) => k === 'x-amzn-RequestId')![1]);
+      assert.equal(ids.size, i + 1, `reply ${i}: request id repeated`);
     }
     c.socket.destroy();
   });
